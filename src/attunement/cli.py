@@ -1,0 +1,342 @@
+"""The ``attune`` command: a thin layer over :mod:`attunement.services`.
+
+Every command's help text is its documentation (``attune COMMAND --help``),
+each with an example; ``docs/cli.md`` is generated from them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from attunement import __version__
+from attunement.config import get_settings
+from attunement.domain.assessment import SkillEstimate
+from attunement.domain.consent import Purpose
+from attunement.domain.exercises import DIFFICULTY_LABELS, Modality
+from attunement.errors import AttunementError, InvalidInputError
+from attunement.services import DEMO_HANDLE, PracticeService, seed_demo
+from attunement.services.views import AssessmentResult, SuggestionView
+
+app = typer.Typer(
+    name="attune",
+    help="Personalized empathy practice that learns what helps you. Everything stays on this device.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+out = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+PersonOption = Annotated[
+    str | None, typer.Option("--person", "-p", help="Whose practice (a handle); default: the only person.")
+]
+SPARK = " ▁▂▃▄▅▆▇█"
+
+
+def friendly_errors(command: F) -> F:
+    """Show an :class:`AttunementError` as one red sentence and exit with status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except AttunementError as error:
+            err.print(f"[red]{error}[/red]")
+            raise typer.Exit(1) from None
+        except (KeyboardInterrupt, EOFError):
+            err.print("\nStopped; nothing unfinished was saved.")
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _service() -> PracticeService:
+    return PracticeService.open(get_settings())
+
+
+def _resolve_person(service: PracticeService, handle: str | None) -> str:
+    handle = handle or get_settings().person
+    if handle:
+        return service.person(handle).handle
+    people = service.people()
+    if not people:
+        raise InvalidInputError("Nobody uses attunement here yet; run 'attune init' or 'attune demo' first.")
+    if len(people) > 1:
+        names = ", ".join(p.handle for p in people)
+        raise InvalidInputError(f"Several people use attunement here ({names}); choose one with --person.")
+    return people[0].handle
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"attunement {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Personalized empathy practice that learns what helps you."""
+
+
+@app.command()
+@friendly_errors
+def init(
+    handle: Annotated[
+        str | None, typer.Option(help="Your handle (lowercase letters, digits, . _ -).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="How attunement greets you (stored encrypted).")] = None,
+    minutes: Annotated[int, typer.Option(help="Minutes a day you want to practise.")] = 10,
+    modality: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A kind of practice you like (repeatable): " + ", ".join(m.value for m in Modality)
+        ),
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Agree to both consents without asking.")] = False,
+) -> None:
+    """Set up attunement: data folder, master key, database, and your profile.
+
+    Creates the master key (a file only you can read) and the database,
+    upgrades an older database, then adds you, asking what you agree to.
+
+    Example: attune init --handle sam --minutes 10 --modality reflection --modality written_reply
+    """
+    settings = get_settings()
+    service = _service()
+    out.print(f"Data folder: {settings.data_dir}")
+    out.print(
+        f"Database: {settings.resolved_database_url.split('@')[-1]} (schema {service.db.schema_revision()})"
+    )
+    if handle is None:
+        if service.people() and not sys.stdin.isatty():
+            out.print("Already set up.")
+            return
+        handle = typer.prompt("Choose a handle (lowercase, e.g. sam)")
+    consents = []
+    for purpose in Purpose:
+        if yes or typer.confirm(purpose.description + " Agree?", default=True):
+            consents.append(purpose)
+    person = service.create_person(
+        handle, display_name=name, minutes_per_day=minutes, liked_modalities=modality or (), consents=consents
+    )
+    out.print(
+        f"[green]Welcome, {person.display_name or person.handle}.[/green] Next: [bold]attune assess[/bold]"
+    )
+
+
+@app.command()
+@friendly_errors
+def assess(
+    person: PersonOption = None,
+    answers: Annotated[
+        Path | None,
+        typer.Option(help="A JSON file of answers {item_id: 1-5} instead of asking.", exists=False),
+    ] = None,
+    goal: Annotated[
+        list[str] | None, typer.Option(help="A goal id (repeatable); asked for when omitted.")
+    ] = None,
+) -> None:
+    """Take the short questionnaire (36 statements, about 4 minutes) and see your skill estimates.
+
+    Taking it again later shows how each estimate changed.
+
+    Example: attune assess --person sam
+    """
+    service = _service()
+    handle = _resolve_person(service, person)
+    q = service.questionnaire
+    if answers is not None:
+        given = _read_answers(answers)
+    else:
+        out.print(
+            Panel(
+                "How much is each statement like you?  " + "   ".join(f"{k} {v}" for k, v in q.scale.items())
+            )
+        )
+        given = {}
+        for number, item in enumerate(q.items, 1):
+            given[item.id] = _ask_int(f"{number:>2}/{len(q.items)}  {item.text}", 1, 5)
+    if goal is None and answers is None:
+        out.print("\nWhat would you like to get better at? Pick up to three numbers, separated by spaces.")
+        for number, g in enumerate(q.goals, 1):
+            out.print(f"  {number:>2}. {g.text}")
+        picked = typer.prompt("Goals", default="").split()
+        goal = [q.goals[int(p) - 1].id for p in picked if p.isdigit() and 1 <= int(p) <= len(q.goals)][:3]
+    result = service.record_assessment(handle, given, goal or ())
+    _print_assessment(result)
+
+
+def _read_answers(path: Path) -> dict[str, int]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise InvalidInputError(f"Cannot read {path}: {error.strerror}.") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InvalidInputError(f"{path} is not a JSON object of answers.") from None
+    if not isinstance(data, dict):
+        raise InvalidInputError(f"{path} must hold a JSON object mapping item ids to 1-5.")
+    return data
+
+
+def _ask_int(prompt: str, low: int, high: int) -> int:
+    while True:
+        raw = typer.prompt(prompt).strip()
+        if raw.isdigit() and low <= int(raw) <= high:
+            return int(raw)
+        err.print(f"Please type a whole number from {low} to {high}.")
+
+
+def _estimate(e: SkillEstimate) -> str:
+    return f"{e.mean:.1f} ± {e.sd:.1f}"
+
+
+def _print_assessment(result: AssessmentResult) -> None:
+    table = Table(title="Your skills (1-5, with uncertainty)")
+    table.add_column("Skill")
+    table.add_column("Estimate", justify="right")
+    if result.previous:
+        table.add_column("Change", justify="right")
+    for skill, estimate in sorted(result.estimates.items(), key=lambda kv: kv[1].mean):
+        row = [skill.label, _estimate(estimate)]
+        change = result.change(skill)
+        if change is not None:
+            row.append(f"[{'green' if change > 0 else 'red' if change < 0 else 'white'}]{change:+.1f}[/]")
+        table.add_row(*row)
+    out.print(table)
+    out.print("Your practice will start with the skills at the top. Next: [bold]attune practice[/bold]")
+
+
+def _show_suggestion(suggestion: SuggestionView) -> None:
+    ex = suggestion.exercise
+    skills = ", ".join(s.label for s in ex.skills)
+    body = (
+        f"[bold]{ex.title}[/bold]  ·  {ex.minutes} min  ·  {ex.modality.label}  ·  "
+        f"{DIFFICULTY_LABELS[ex.difficulty]}\n[dim]{skills}[/dim]\n\n{ex.instructions}\n\n"
+        f"[italic]Afterwards: {ex.follow_up}[/italic]"
+    )
+    out.print(Panel(body, title="Today's practice", expand=False))
+    out.print(f"[cyan]Why this one:[/cyan] {suggestion.explanation}")
+
+
+@app.command()
+@friendly_errors
+def practice(
+    person: PersonOption = None,
+    minutes: Annotated[
+        int | None, typer.Option(help="Minutes you have now (default: your daily minutes).")
+    ] = None,
+) -> None:
+    """Get today's exercise and why it was chosen, do it, then rate it.
+
+    Your rating and whether you did it teach attunement what helps you.
+
+    Example: attune practice --minutes 5
+    """
+    service = _service()
+    handle = _resolve_person(service, person)
+    while True:
+        suggestion = service.next_exercise(handle, minutes=minutes)
+        _show_suggestion(suggestion)
+        done = typer.confirm("\nDid you do it?", default=True)
+        rating = reflection = None
+        if done:
+            rating = _ask_int("How helpful was it? 1 (not at all) to 5 (very)", 1, 5)
+            reflection = typer.prompt(
+                suggestion.exercise.follow_up + " (optional)", default="", show_default=False
+            )
+        result = service.record_attempt(
+            suggestion.recommendation_id, completed=done, rating=rating, reflection=reflection or None
+        )
+        note = " Your reflection is saved, encrypted." if result.reflection_stored else ""
+        out.print(f"[green]Recorded.[/green]{note}")
+        if not typer.confirm("Another one?", default=False):
+            break
+    out.print(
+        "See how you are growing with [bold]attune progress[/bold]. Talking it over with someone helps too."
+    )
+
+
+@app.command()
+@friendly_errors
+def progress(person: PersonOption = None) -> None:
+    """Show each skill's estimate, its change, and your practice over the last 8 weeks.
+
+    Example: attune progress --person demo
+    """
+    service = _service()
+    handle = _resolve_person(service, person)
+    report = service.progress(handle)
+    table = Table(title=f"Progress for {handle}")
+    table.add_column("Skill", no_wrap=True)
+    table.add_column("Estimate", justify="right", no_wrap=True)
+    table.add_column("Change", justify="right")
+    table.add_column("8 weeks", no_wrap=True)
+    table.add_column("30 d", justify="right")
+    table.add_column("Rating", justify="right")
+    table.add_column("Last", no_wrap=True)
+    peak = max((max(r.weekly_counts) for r in report.skills), default=0) or 1
+    for row in sorted(report.skills, key=lambda r: r.estimate.mean):
+        spark = "".join(SPARK[round(c / peak * (len(SPARK) - 1))] for c in row.weekly_counts)
+        colour = "green" if row.change > 0.05 else "red" if row.change < -0.05 else "white"
+        table.add_row(
+            row.skill.label,
+            _estimate(row.estimate),
+            f"[{colour}]{row.change:+.1f}[/]",
+            spark,
+            str(row.practised_30d),
+            f"{row.mean_rating:.1f}" if row.mean_rating else "–",
+            row.last_practised.strftime("%d %b") if row.last_practised else "–",
+        )
+    out.print(table)
+    out.print(
+        "[dim]Estimate: 1-5 with its uncertainty. Change: since first measured. 30 d: exercises done.[/dim]"
+    )
+    rating = f", average rating {report.mean_rating:.1f}" if report.mean_rating else ""
+    out.print(
+        f"{report.completed} exercises done of {report.suggested} suggested{rating}; "
+        f"questionnaire taken {report.assessments} time(s)."
+    )
+
+
+@app.command()
+@friendly_errors
+def demo(
+    practice_now: Annotated[
+        bool, typer.Option("--practice/--no-practice", help="Start a practice session afterwards.")
+    ] = True,
+) -> None:
+    """Create a demo person with a month of plausible history, then practise as them.
+
+    Safe to run again: the demo person is created once.
+
+    Example: attune demo --no-practice && attune progress --person demo
+    """
+    service = _service()
+    person = seed_demo(service)
+    out.print(f"The demo person '{person.handle}' is ready, with four weeks of practice.")
+    if practice_now:
+        practice(person=DEMO_HANDLE, minutes=None)
+
+
+def main() -> None:
+    """Entry point of the ``attune`` console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""The Python facade: everything a person can do in practice, in a few calls.
+
+Examples
+--------
+>>> from attunement import Coach
+>>> from attunement.services import TEST_MASTER_KEY
+>>> coach = Coach(database_url="sqlite://", master_key=TEST_MASTER_KEY, seed=1)
+>>> _ = coach.create_person("ana", minutes_per_day=10, liked_modalities=["reflection", "written_reply"])
+>>> answers = {item.id: 3 for item in coach.questionnaire.items}
+>>> _ = coach.assess("ana", answers, goals=["listen_better"])
+>>> suggestion = coach.next_exercise("ana")
+>>> suggestion.exercise.modality.value in {"reflection", "written_reply"}
+True
+>>> suggestion.explanation.startswith("Suggested")
+True
+>>> coach.record(suggestion.recommendation_id, completed=True, rating=5).reward
+1.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from attunement.config import Settings, get_settings
+from attunement.domain.assessment import Questionnaire, SkillEstimate
+from attunement.domain.consent import Purpose
+from attunement.domain.exercises import Catalogue, Modality
+from attunement.domain.skills import Skill
+from attunement.services import PracticeService, seed_demo
+from attunement.services.views import (
+    AssessmentResult,
+    AttemptResult,
+    AttemptView,
+    PersonView,
+    Progress,
+    SuggestionView,
+)
+
+
+class Coach:
+    """One person's (or a household's) empathy coach over a local database.
+
+    Parameters
+    ----------
+    settings
+        Settings to use; defaults to those read from ``ATTUNE_`` variables.
+    **overrides
+        Individual settings to change, e.g. ``database_url="sqlite:///my.db"``.
+    """
+
+    def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
+        base = settings or get_settings()
+        self.settings = base.model_copy(update=overrides) if overrides else base
+        self._service = PracticeService.open(self.settings)
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The exercises that can be suggested."""
+        return self._service.catalogue
+
+    @property
+    def questionnaire(self) -> Questionnaire:
+        """The onboarding questionnaire."""
+        return self._service.questionnaire
+
+    def create_person(
+        self,
+        handle: str,
+        *,
+        display_name: str | None = None,
+        minutes_per_day: int = 10,
+        liked_modalities: Iterable[Modality | str] = (),
+        consents: Iterable[Purpose] = (Purpose.PERSONALIZATION, Purpose.STORE_REFLECTIONS),
+    ) -> PersonView:
+        """Add a person; raises :class:`~attunement.errors.InvalidInputError` for a bad or taken handle."""
+        return self._service.create_person(
+            handle,
+            display_name=display_name,
+            minutes_per_day=minutes_per_day,
+            liked_modalities=liked_modalities,
+            consents=consents,
+        )
+
+    def person(self, handle: str) -> PersonView:
+        """A person by handle; raises :class:`~attunement.errors.NotFoundError`."""
+        return self._service.person(handle)
+
+    def people(self) -> list[PersonView]:
+        """Everyone on this install."""
+        return self._service.people()
+
+    def set_preferences(
+        self,
+        handle: str,
+        *,
+        minutes_per_day: int | None = None,
+        liked_modalities: Iterable[Modality | str] | None = None,
+    ) -> PersonView:
+        """Change how long and in which ways a person likes to practise."""
+        return self._service.set_preferences(
+            handle, minutes_per_day=minutes_per_day, liked_modalities=liked_modalities
+        )
+
+    def set_consent(self, handle: str, purpose: Purpose | str, granted: bool) -> None:
+        """Grant or withdraw consent for a purpose."""
+        self._service.set_consent(handle, purpose, granted)
+
+    def assess(self, handle: str, answers: Mapping[str, int], goals: Iterable[str] = ()) -> AssessmentResult:
+        """Score and keep a questionnaire; the result shows the change on a retake."""
+        return self._service.record_assessment(handle, answers, goals)
+
+    def estimates(self, handle: str) -> dict[Skill, SkillEstimate]:
+        """The current belief about each of a person's skills."""
+        return self._service.current_estimates(handle)
+
+    def next_exercise(self, handle: str, *, minutes: int | None = None) -> SuggestionView:
+        """Today's exercise for a person, with the reasons for it."""
+        return self._service.next_exercise(handle, minutes=minutes)
+
+    def record(
+        self,
+        recommendation_id: str,
+        *,
+        completed: bool,
+        rating: int | None = None,
+        reflection: str | None = None,
+        at: datetime | None = None,
+    ) -> AttemptResult:
+        """Record the outcome of a suggestion (done or not, a 1-5 rating, a reflection)."""
+        return self._service.record_attempt(
+            recommendation_id, completed=completed, rating=rating, reflection=reflection, at=at
+        )
+
+    def progress(self, handle: str) -> Progress:
+        """Per-skill estimates, their change, and practice totals."""
+        return self._service.progress(handle)
+
+    def history(self, handle: str, *, limit: int = 20) -> list[AttemptView]:
+        """Recent practice attempts, newest first."""
+        return self._service.history(handle, limit=limit)
+
+    def demo(self, handle: str = "demo") -> PersonView:
+        """Create (once) a demo person with a month of plausible history."""
+        return seed_demo(self._service, handle=handle)

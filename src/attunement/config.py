@@ -1,0 +1,74 @@
+"""One settings object for the whole process, read from ``ATTUNE_`` variables.
+
+Examples
+--------
+>>> s = Settings(database_url="sqlite:///:memory:")
+>>> s.database_url
+'sqlite:///:memory:'
+>>> s.repeat_window_days
+3
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("attunement", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Configuration; every field can be set as ``ATTUNE_<FIELD>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="ATTUNE_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    """Where the SQLite database and the master key live."""
+
+    database_url: str | None = None
+    """SQLAlchemy URL; defaults to ``sqlite:///<data_dir>/attunement.db``."""
+
+    master_key: str | None = None
+    """Base64 master key (32 bytes); defaults to the file ``<data_dir>/master.key``."""
+
+    extra_exercise_dirs: list[Path] = Field(default_factory=list)
+    """Folders of extra exercise YAML files merged into the catalogue (JSON list in the variable)."""
+
+    person: str | None = None
+    """Handle of the person the CLI acts for when ``--person`` is not given."""
+
+    repeat_window_days: int = Field(default=3, ge=0, le=365)
+    """An exercise done in the last this-many days is not suggested again."""
+
+    reward_completion_weight: float = Field(default=0.4, ge=0)
+    reward_rating_weight: float = Field(default=0.6, ge=0)
+    reward_skill_weight: float = Field(default=0.0, ge=0)
+    """Weights of the reward's parts; see :mod:`attunement.domain.rewards`."""
+
+    seed: int | None = None
+    """Fixes the policy's random draws (tests, demos); ``None`` draws fresh randomness."""
+
+    db_timeout_s: float = Field(default=5.0, gt=0)
+    """How long to wait for a locked SQLite file or an unreachable server."""
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL to use, with the SQLite default filled in."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'attunement.db'}"
+
+    @property
+    def master_key_path(self) -> Path:
+        """The file holding the master key when ``ATTUNE_MASTER_KEY`` is not set."""
+        return self.data_dir / "master.key"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

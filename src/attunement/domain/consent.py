@@ -1,0 +1,36 @@
+"""Purposes a person can consent to, and what each one means in plain words.
+
+Examples
+--------
+>>> Purpose("personalization").description.startswith("Learn")
+True
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+WORDING_VERSION = 1
+
+
+class Purpose(StrEnum):
+    """Something attunement does with personal data only with the person's consent."""
+
+    PERSONALIZATION = "personalization"
+    STORE_REFLECTIONS = "store_reflections"
+
+    @property
+    def description(self) -> str:
+        """What agreeing allows, in one sentence."""
+        return _DESCRIPTIONS[self]
+
+
+_DESCRIPTIONS = {
+    Purpose.PERSONALIZATION: (
+        "Learn from your answers, completions and ratings which exercises help you, on this device."
+    ),
+    Purpose.STORE_REFLECTIONS: (
+        "Keep the reflections you write, encrypted with a key only your account holds, "
+        "so you can reread them."
+    ),
+}

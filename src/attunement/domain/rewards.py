@@ -1,0 +1,68 @@
+"""The reward the recommender learns from: a documented, weighted sum.
+
+``reward = w_c * completed + w_r * rating_part + w_s * skill_part``, divided by
+the sum of the weights so it stays in [0, 1]:
+
+* ``completed`` is 1 when the person did the exercise, else 0;
+* ``rating_part`` maps the 1-5 rating to 0..1; a missing rating counts as
+  neutral (0.5) for a completed exercise and as 0 for a skipped one;
+* ``skill_part`` maps a measured change in skill (points on the 1-5 scale,
+  clipped to +-0.5) to 0..1, neutral 0.5 when nothing was measured.
+
+Defaults (``ATTUNE_REWARD_*_WEIGHT``): completion 0.4, rating 0.6, skill 0.0
+until the text models measure skill from written practice.
+
+Examples
+--------
+>>> w = RewardWeights()
+>>> w.reward(completed=True, rating=5)
+1.0
+>>> w.reward(completed=False, rating=None)
+0.0
+>>> round(w.reward(completed=True, rating=3), 2)
+0.7
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from attunement.errors import InvalidInputError
+
+RATING_MIN, RATING_MAX = 1, 5
+
+
+def validate_rating(rating: int | None) -> None:
+    """Raise :class:`InvalidInputError` unless the rating is None or a whole number 1-5."""
+    if rating is None:
+        return
+    if isinstance(rating, bool) or not isinstance(rating, int) or not RATING_MIN <= rating <= RATING_MAX:
+        raise InvalidInputError(f"A rating must be a whole number from 1 to 5, not {rating!r}.")
+
+
+@dataclass(frozen=True, slots=True)
+class RewardWeights:
+    """Weights of completion, rating and measured skill change in the reward."""
+
+    completion: float = 0.4
+    rating: float = 0.6
+    skill: float = 0.0
+
+    def __post_init__(self) -> None:
+        if min(self.completion, self.rating, self.skill) < 0:
+            raise InvalidInputError("Reward weights must not be negative.")
+        if self.completion + self.rating + self.skill <= 0:
+            raise InvalidInputError("At least one reward weight must be above zero.")
+
+    def reward(self, *, completed: bool, rating: int | None, skill_change: float | None = None) -> float:
+        """The reward in [0, 1] for one practice outcome."""
+        validate_rating(rating)
+        neutral = 0.5 if completed else 0.0
+        rating_part = neutral if rating is None else (rating - RATING_MIN) / (RATING_MAX - RATING_MIN)
+        skill_part = neutral if skill_change is None else _skill_part(skill_change)
+        total = self.completion * completed + self.rating * rating_part + self.skill * skill_part
+        return round(total / (self.completion + self.rating + self.skill), 6)
+
+
+def _skill_part(change: float) -> float:
+    return max(-0.5, min(0.5, change)) + 0.5

@@ -1,0 +1,186 @@
+"""One engine and session factory per process, schema migrations, and database errors.
+
+Opening a database brings its schema to the newest migration (a SQLite file
+is copied aside first), so a file from an older version keeps working. Errors
+from the driver become :class:`~attunement.errors.DatabaseError` with one
+sentence that says what to do.
+
+Examples
+--------
+>>> db = Database.open("sqlite://")
+>>> db.schema_revision() == db.head_revision()
+True
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from attunement.errors import DatabaseError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def create_db_engine(url: str, timeout_s: float = 5.0) -> Engine:
+    """An engine for ``url`` with foreign keys on (SQLite) and bounded waits.
+
+    Raises :class:`DatabaseError` for a URL that cannot be parsed or a missing driver.
+    """
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError:
+        raise DatabaseError(
+            f"'{url}' is not a database URL; see ATTUNE_DATABASE_URL in the README."
+        ) from None
+    kwargs: dict[str, Any] = {"future": True}
+    if parsed.get_backend_name() == "sqlite":
+        kwargs["connect_args"] = {"timeout": timeout_s, "check_same_thread": False}
+        if parsed.database in (None, "", ":memory:"):
+            kwargs["poolclass"] = StaticPool
+        else:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    elif parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        kwargs["connect_args"] = {"connect_timeout": max(1, int(timeout_s))}
+        kwargs["pool_pre_ping"] = True
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except ModuleNotFoundError as error:
+        raise DatabaseError(
+            f"The database driver '{error.name}' is not installed; run pip install 'attunement[postgres]'."
+        ) from None
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+    return engine
+
+
+def describe(error: exc.DBAPIError, engine: Engine) -> DatabaseError:
+    """Turn a driver error into one sentence a person can act on."""
+    where = engine.url.render_as_string(hide_password=True)
+    text = str(error.orig).lower() if error.orig else str(error).lower()
+    if "locked" in text or "busy" in text:
+        return DatabaseError(f"The database {where} is locked by another program; close it and try again.")
+    if isinstance(error, exc.OperationalError):
+        if engine.url.get_backend_name() == "sqlite":
+            return DatabaseError(
+                f"Cannot open the database file {where}; check the path and its permissions."
+            )
+        return DatabaseError(
+            f"Cannot reach the database at {where}; "
+            "check that it is running and ATTUNE_DATABASE_URL is right."
+        )
+    return DatabaseError(f"The database {where} refused the change ({type(error.orig).__name__}).")
+
+
+class Database:
+    """The process's engine and session factory (one of each)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str, *, timeout_s: float = 5.0, migrate: bool = True) -> Database:
+        """Connect, check the schema, and migrate it to the newest revision when ``migrate``.
+
+        Raises :class:`DatabaseError` if the database is unreachable or locked, is at
+        an older schema and ``migrate`` is false, or was written by a newer version.
+        """
+        db = cls(create_db_engine(url, timeout_s))
+        current, head = db.schema_revision(), db.head_revision()
+        if current == head:
+            return db
+        known = {rev.revision for rev in ScriptDirectory.from_config(_config()).walk_revisions()}
+        if current is not None and current not in known:
+            raise DatabaseError(
+                f"The database was written by a newer attunement (schema {current}); upgrade attunement."
+            )
+        if not migrate:
+            raise DatabaseError("The database is at an older schema; run 'attune init' to upgrade it.")
+        db.migrate()
+        return db
+
+    def _run(self, fn: Any) -> Any:
+        try:
+            with self.engine.begin() as connection:
+                return fn(connection)
+        except exc.DBAPIError as error:
+            raise describe(error, self.engine) from None
+
+    def schema_revision(self) -> str | None:
+        """The migration revision the database is at (``None`` for an empty database)."""
+        return self._run(lambda conn: MigrationContext.configure(conn).get_current_revision())  # type: ignore[no-any-return]
+
+    @staticmethod
+    def head_revision() -> str:
+        """The newest migration revision this version of attunement knows."""
+        head = ScriptDirectory.from_config(_config()).get_current_head()
+        assert head is not None
+        return head
+
+    def migrate(self, revision: str = "head") -> None:
+        """Upgrade the schema, copying a SQLite file aside first so nothing can be lost."""
+        database = self.engine.url.database
+        if self.engine.url.get_backend_name() == "sqlite" and database not in (None, "", ":memory:"):
+            path = Path(database)
+            if path.exists() and path.stat().st_size > 0:
+                shutil.copy2(path, path.with_name(f"{path.name}.before-{self.head_revision()}.bak"))
+
+        def upgrade(connection: Any) -> None:
+            config = _config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+
+        self._run(upgrade)
+
+    def downgrade(self, revision: str) -> None:
+        """Take the schema back to ``revision`` (``'base'`` empties it); for tests and recovery."""
+
+        def downgrade(connection: Any) -> None:
+            config = _config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, revision)
+
+        self._run(downgrade)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: commits on success, rolls back on error, translates driver errors."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except exc.DBAPIError as error:
+            session.rollback()
+            raise describe(error, self.engine) from None
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config

@@ -1,0 +1,46 @@
+"""Per-person data keys: created on first use, unwrapped once per unit of work."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from attunement.errors import CryptoError
+from attunement.store.crypto import (
+    Sealed,
+    key_fingerprint,
+    new_data_key,
+    open_sealed,
+    seal,
+    unwrap_key,
+    wrap_key,
+)
+from attunement.store.tables import PersonKeyRow
+
+
+class Keyring:
+    """Seals and opens a person's text with their data key, wrapped by the master key."""
+
+    def __init__(self, master_key: bytes) -> None:
+        self._master = master_key
+        self.master_key_id = key_fingerprint(master_key)
+
+    def create_key(self, session: Session, person_id: str) -> None:
+        """Give a new person a data key."""
+        wrapped = wrap_key(self._master, new_data_key(), person_id=person_id)
+        session.add(PersonKeyRow(person_id=person_id, wrapped_key=wrapped, master_key_id=self.master_key_id))
+
+    def _data_key(self, session: Session, person_id: str) -> bytes:
+        row = session.get(PersonKeyRow, person_id)
+        if row is None:
+            raise CryptoError("This person's data key is gone, so their stored text cannot be read.")
+        return unwrap_key(self._master, row.wrapped_key, person_id=person_id)
+
+    def seal(self, session: Session, person_id: str, text: str) -> Sealed:
+        """Encrypt ``text`` under the person's data key."""
+        return seal(self._data_key(session, person_id), text, person_id=person_id)
+
+    def open(self, session: Session, person_id: str, sealed: Sealed | None) -> str | None:
+        """Decrypt a sealed value (``None`` stays ``None``)."""
+        if sealed is None:
+            return None
+        return open_sealed(self._data_key(session, person_id), sealed, person_id=person_id)

@@ -1,0 +1,105 @@
+"""Queries the services need, kept in one place so services read as use cases."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from attunement.errors import NotFoundError
+from attunement.store.tables import (
+    AssessmentRow,
+    ConsentRow,
+    PersonRow,
+    PolicyStateRow,
+    PracticeAttemptRow,
+    RecommendationRow,
+    SkillEstimateRow,
+)
+
+POPULATION_KEY = "population"
+
+
+def person_by_handle(session: Session, handle: str) -> PersonRow:
+    """The person with this handle; raises :class:`NotFoundError`."""
+    person = session.scalars(select(PersonRow).where(PersonRow.handle == handle)).first()
+    if person is None:
+        raise NotFoundError(f"Nobody called '{handle}' uses attunement here; run 'attune init' first.")
+    return person
+
+
+def all_people(session: Session) -> Sequence[PersonRow]:
+    """Everyone, oldest first."""
+    return session.scalars(select(PersonRow).order_by(PersonRow.created_at)).all()
+
+
+def latest_consents(session: Session, person_id: str) -> dict[str, bool]:
+    """Each purpose's most recent decision in the consent ledger."""
+    rows = session.scalars(
+        select(ConsentRow).where(ConsentRow.person_id == person_id).order_by(ConsentRow.id)
+    ).all()
+    return {row.purpose: row.granted for row in rows}
+
+
+def estimate_history(session: Session, person_id: str) -> Sequence[SkillEstimateRow]:
+    """Every skill estimate ever recorded for the person, oldest first."""
+    return session.scalars(
+        select(SkillEstimateRow)
+        .where(SkillEstimateRow.person_id == person_id)
+        .order_by(SkillEstimateRow.recorded_at, SkillEstimateRow.id)
+    ).all()
+
+
+def assessments(session: Session, person_id: str) -> Sequence[AssessmentRow]:
+    """The person's completed questionnaires, oldest first."""
+    return session.scalars(
+        select(AssessmentRow).where(AssessmentRow.person_id == person_id).order_by(AssessmentRow.id)
+    ).all()
+
+
+def attempts_since(
+    session: Session, person_id: str, since: datetime | None = None
+) -> Sequence[PracticeAttemptRow]:
+    """The person's practice attempts (all, or since a time), oldest first."""
+    query = select(PracticeAttemptRow).where(PracticeAttemptRow.person_id == person_id)
+    if since is not None:
+        query = query.where(PracticeAttemptRow.recorded_at >= since)
+    return session.scalars(query.order_by(PracticeAttemptRow.recorded_at, PracticeAttemptRow.id)).all()
+
+
+def recommendation(session: Session, recommendation_id: str) -> RecommendationRow:
+    """A logged recommendation; raises :class:`NotFoundError`."""
+    row = session.get(RecommendationRow, recommendation_id)
+    if row is None:
+        raise NotFoundError(f"No suggestion has the id '{recommendation_id}'.")
+    return row
+
+
+def attempt_for(session: Session, recommendation_id: str) -> PracticeAttemptRow | None:
+    """The outcome recorded for a recommendation, if any."""
+    return session.scalars(
+        select(PracticeAttemptRow).where(PracticeAttemptRow.recommendation_id == recommendation_id)
+    ).first()
+
+
+def count_recommendations(session: Session, person_id: str) -> int:
+    """How many suggestions the person has been given."""
+    query = (
+        select(func.count()).select_from(RecommendationRow).where(RecommendationRow.person_id == person_id)
+    )
+    return int(session.scalar(query) or 0)
+
+
+def policy_state(session: Session, key: str, *, for_update: bool = False) -> PolicyStateRow | None:
+    """The stored bandit statistics under ``key`` (``'population'`` or ``'person:<id>'``)."""
+    query = select(PolicyStateRow).where(PolicyStateRow.key == key)
+    if for_update:
+        query = query.with_for_update()
+    return session.scalars(query).first()
+
+
+def person_policy_key(person_id: str) -> str:
+    """The policy-state key of one person."""
+    return f"person:{person_id}"

@@ -1,0 +1,172 @@
+"""The database schema: one class per table, mapped with SQLAlchemy 2.
+
+Personal free text lives only in :class:`~attunement.store.crypto.EncryptedText`
+columns. Every table that holds personal data has a ``person_id`` that cascades
+on delete, so deleting a person removes all of it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from attunement.store.crypto import EncryptedText, Sealed
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def _person_fk() -> Mapped[str]:
+    return mapped_column(String(32), ForeignKey("people.id", ondelete="CASCADE"), index=True)
+
+
+class PersonRow(Base):
+    """A person using attunement, with their stated preferences."""
+
+    __tablename__ = "people"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    handle: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[Sealed | None] = mapped_column(EncryptedText)
+    minutes_per_day: Mapped[int] = mapped_column(Integer, default=10)
+    liked_modalities: Mapped[list[Any]] = mapped_column(default=list)
+    goals: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PersonKeyRow(Base):
+    """A person's data key, wrapped by the master key; deleting it shreds their text."""
+
+    __tablename__ = "person_keys"
+    person_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    master_key_id: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ConsentRow(Base):
+    """One entry of the consent ledger: a purpose granted or withdrawn, and when."""
+
+    __tablename__ = "consent_records"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = _person_fk()
+    purpose: Mapped[str] = mapped_column(String(40))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    wording_version: Mapped[int] = mapped_column(Integer, default=1)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AssessmentRow(Base):
+    """One completed questionnaire: the answers and the goals picked."""
+
+    __tablename__ = "assessments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = _person_fk()
+    questionnaire_version: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[dict[str, Any]] = mapped_column()
+    goals: Mapped[list[Any]] = mapped_column(default=list)
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SkillEstimateRow(Base):
+    """A belief about one skill at one time (history kept, newest is current)."""
+
+    __tablename__ = "skill_estimates"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = _person_fk()
+    skill: Mapped[str] = mapped_column(String(40))
+    mean: Mapped[float] = mapped_column(Float)
+    variance: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(20))
+    assessment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), nullable=True
+    )
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class RecommendationRow(Base):
+    """The recommendation log: what was chosen, from what, with which probability and why."""
+
+    __tablename__ = "recommendations"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    person_id: Mapped[str] = _person_fk()
+    exercise_id: Mapped[str] = mapped_column(String(80))
+    candidates: Mapped[list[Any]] = mapped_column()
+    propensity: Mapped[float] = mapped_column(Float)
+    policy_version: Mapped[str] = mapped_column(String(40))
+    features: Mapped[list[Any]] = mapped_column()
+    expected_reward: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[Any]] = mapped_column()
+    explanation: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class PracticeAttemptRow(Base):
+    """What a person did with a suggestion: completed or not, a reflection, the reward."""
+
+    __tablename__ = "practice_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = _person_fk()
+    recommendation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("recommendations.id", ondelete="CASCADE"), unique=True, nullable=True
+    )
+    exercise_id: Mapped[str] = mapped_column(String(80))
+    completed: Mapped[bool] = mapped_column(Boolean)
+    rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reflection: Mapped[Sealed | None] = mapped_column(EncryptedText)
+    reward: Mapped[float] = mapped_column(Float)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class FeedbackEventRow(Base):
+    """A signal about a suggestion: a rating, a skip, 'too long', 'not for me'."""
+
+    __tablename__ = "feedback_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = _person_fk()
+    recommendation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("recommendations.id", ondelete="CASCADE"), nullable=True
+    )
+    kind: Mapped[str] = mapped_column(String(30))
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PolicyStateRow(Base):
+    """Sufficient statistics of the bandit: one row for the population, one per person."""
+
+    __tablename__ = "policy_states"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("people.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    policy_version: Mapped[str] = mapped_column(String(40))
+    n_features: Mapped[int] = mapped_column(Integer)
+    stats: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+PERSONAL_TABLES: tuple[type[Base], ...] = (
+    PersonRow,
+    PersonKeyRow,
+    ConsentRow,
+    AssessmentRow,
+    SkillEstimateRow,
+    RecommendationRow,
+    PracticeAttemptRow,
+    FeedbackEventRow,
+    PolicyStateRow,
+)
+"""Every table that holds data about a person (for export and deletion checks)."""

@@ -1,0 +1,82 @@
+"""Shared fixtures: every storage test runs on SQLite and on a real PostgreSQL.
+
+PostgreSQL tests use a fresh schema per test in the database named by
+``ATTUNE_TEST_POSTGRES_URL`` (default: the local server's ``test`` database).
+Outside CI they are skipped when no server answers; in CI (``CI=true``) a
+missing server fails the run instead of hiding the gap.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from attunement.config import Settings
+from attunement.services import TEST_MASTER_KEY, PracticeService
+
+POSTGRES_URL = os.environ.get("ATTUNE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_available() -> bool:
+    try:
+        engine = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 2})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+_PG_OK = _postgres_available()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL to an empty database: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'attunement.db'}"
+        return
+    if not _PG_OK:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}; CI must test it.")
+        pytest.skip("PostgreSQL is not reachable")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}&application_name={schema}"
+    with admin.begin() as connection:
+        # A test that left a connection open must not block the drop.
+        connection.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"),
+            {"name": schema},
+        )
+        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """Settings for a throwaway install on the parametrized database."""
+    return Settings(
+        data_dir=tmp_path / "data", database_url=database_url, master_key=TEST_MASTER_KEY, seed=11
+    )
+
+
+@pytest.fixture
+def service(settings: Settings) -> Iterator[PracticeService]:
+    """A practice service over an empty database."""
+    svc = PracticeService.open(settings)
+    yield svc
+    svc.db.engine.dispose()
+
+
+def neutral_answers(service: PracticeService, value: int = 3) -> dict[str, int]:
+    """An answer for every questionnaire item."""
+    return {item.id: value for item in service.questionnaire.items}

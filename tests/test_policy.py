@@ -1,0 +1,158 @@
+"""The recommender: learning, seeding, propensities, constraints, explanations, new exercises."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from attunement.content import load_catalogue, load_questionnaire
+from attunement.domain import Catalogue, Exercise, Modality, Skill
+from attunement.domain.assessment import prior_estimates
+from attunement.domain.practice import PracticeContext
+from attunement.personalize import FEATURE_NAMES, Recommender, SufficientStats, ThompsonPolicy
+from attunement.personalize.features import N_FEATURES, column
+
+CATALOGUE = load_catalogue()
+QUESTIONNAIRE = load_questionnaire()
+
+
+def context(**changes: object) -> PracticeContext:
+    values: dict[str, object] = {"estimates": prior_estimates(), "minutes_available": 10}
+    values.update(changes)
+    return PracticeContext(**values)  # type: ignore[arg-type]
+
+
+def test_learning_changes_what_is_suggested() -> None:
+    recommender = Recommender(CATALOGUE, seed=3)
+    person, population = recommender.policy.new_stats(), recommender.policy.new_stats()
+    ctx = context(minutes_available=30)
+    for _ in range(60):
+        suggestion = recommender.recommend(ctx, person, population)
+        liked = suggestion.exercise.modality is Modality.ROLE_PLAY
+        recommender.policy.learn_one(
+            person, population, np.asarray(suggestion.features), 1.0 if liked else 0.1
+        )
+    later = [recommender.recommend(ctx, person, population).exercise.modality for _ in range(40)]
+    assert later.count(Modality.ROLE_PLAY) >= 30
+
+
+def test_same_seed_same_decisions() -> None:
+    def run(seed: int) -> list[str]:
+        recommender = Recommender(CATALOGUE, seed=seed)
+        stats = recommender.policy.new_stats()
+        return [recommender.recommend(context(), stats, stats).exercise.id for _ in range(20)]
+
+    assert run(5) == run(5)
+    assert run(5) != run(6)
+
+
+def test_policy_pickles_and_keeps_hyperparameters() -> None:
+    policy = ThompsonPolicy(person_variance=0.5, noise_variance=0.2, seed=9)
+    clone = pickle.loads(pickle.dumps(policy))
+    assert (clone.person_variance, clone.noise_variance, clone.seed) == (0.5, 0.2, 9)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [("person_variance", 0.0, "person_variance"), ("n_propensity_samples", 0, "n_propensity_samples")],
+)
+def test_bad_hyperparameters_are_named(name: str, value: float, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ThompsonPolicy(**{name: value})
+
+
+@given(
+    st.lists(
+        st.tuples(st.lists(st.floats(-2, 2), min_size=N_FEATURES, max_size=N_FEATURES), st.floats(0, 1)),
+        max_size=8,
+    )
+)
+def test_policy_state_round_trips_through_bytes(outcomes: list[tuple[list[float], float]]) -> None:
+    policy = ThompsonPolicy()
+    person, population = policy.new_stats(), policy.new_stats()
+    for phi, reward in outcomes:
+        policy.learn_one(person, population, np.asarray(phi), reward)
+    restored = SufficientStats.from_bytes(person.to_bytes(), N_FEATURES)
+    assert restored.n == person.n
+    np.testing.assert_allclose(restored.A, person.A)
+    np.testing.assert_allclose(restored.b, person.b)
+
+
+def test_propensity_is_a_probability_and_certainty_shows() -> None:
+    recommender = Recommender(CATALOGUE, seed=1)
+    fresh = recommender.policy.new_stats()
+    uncertain = recommender.recommend(context(), fresh, fresh)
+    assert 0 < uncertain.propensity <= 1
+    assert len(uncertain.candidate_ids) > 1
+
+
+def test_hard_constraints_time_modality_and_repeats() -> None:
+    recommender = Recommender(CATALOGUE, repeat_window_days=3, seed=2)
+    stats = recommender.policy.new_stats()
+    recent = {e.id: 1.0 for e in CATALOGUE if e.modality is Modality.WRITTEN_REPLY and e.minutes <= 6}
+    ctx = context(
+        minutes_available=6,
+        liked_modalities=frozenset({Modality.WRITTEN_REPLY, Modality.OBSERVATION}),
+        days_since_exercise=recent,
+    )
+    for _ in range(30):
+        suggestion = recommender.recommend(ctx, stats, stats)
+        assert suggestion.exercise.minutes <= 6
+        assert suggestion.exercise.modality in ctx.liked_modalities
+        assert suggestion.exercise.id not in recent
+        assert not set(suggestion.candidate_ids) & set(recent)
+
+
+def test_relaxed_constraints_are_explained() -> None:
+    recommender = Recommender(CATALOGUE, seed=2)
+    stats = recommender.policy.new_stats()
+    suggestion = recommender.recommend(context(minutes_available=1), stats, stats)
+    assert suggestion.exercise.minutes == min(e.minutes for e in CATALOGUE)
+    assert "Nothing fits in 1 minutes" in suggestion.explanation
+
+
+def test_explanation_names_the_growth_area_and_goal() -> None:
+    estimates = prior_estimates()
+    low = estimates[Skill.REPAIR].__class__(Skill.REPAIR, 1.4, 0.2)
+    goal = QUESTIONNAIRE.goals[0]
+    ctx = context(
+        estimates={**estimates, Skill.REPAIR: low},
+        goal_skills=frozenset({Skill.REPAIR}),
+        goal_texts={Skill.REPAIR: "Repair things after an argument"},
+    )
+    recommender = Recommender(CATALOGUE, seed=4)
+    stats = recommender.policy.new_stats()
+    picks = [recommender.recommend(ctx, stats, stats) for _ in range(20)]
+    repair = [p for p in picks if Skill.REPAIR in p.exercise.skills]
+    assert len(repair) >= 12, goal
+    assert any(
+        "repair after conflict, where you have room to grow (1.4 of 5)" in p.explanation for p in repair
+    )
+    assert any("Repair things after an argument" in p.explanation for p in repair)
+    assert all(p.explanation.startswith("Suggested") for p in picks)
+
+
+def test_a_new_exercise_is_scored_without_retraining() -> None:
+    recommender = Recommender(CATALOGUE, seed=8)
+    person, population = recommender.policy.new_stats(), recommender.policy.new_stats()
+    ctx = context(minutes_available=15)
+    for _ in range(80):  # this person loves role play
+        s = recommender.recommend(ctx, person, population)
+        reward = 1.0 if s.exercise.modality is Modality.ROLE_PLAY else 0.0
+        recommender.policy.learn_one(person, population, np.asarray(s.features), reward)
+    new = Exercise(
+        "new-role-play", "Brand new", (Skill.REPAIR,), Modality.ROLE_PLAY, 5, 2, "Act it out.", "How?"
+    )
+    grown = Recommender(Catalogue([*CATALOGUE, new]), policy=recommender.policy)
+    scores = grown.actions.matrix(ctx) @ grown.policy.person_posterior(person, population)[0]
+    ranked = np.argsort(-scores)
+    assert grown.actions.exercise_ids.index("new-role-play") in ranked[: len(ranked) // 3]
+
+
+def test_feature_names_are_unique_and_match_the_vector() -> None:
+    assert len(set(FEATURE_NAMES)) == N_FEATURES
+    assert FEATURE_NAMES[column("bias")] == "bias"
