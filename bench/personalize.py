@@ -56,7 +56,9 @@ the chosen one. "Cold start" is the mean expected reward over a person's first
 10 rounds, for people after the first cohort.
 
 Policies: attunement (the real :meth:`Recommender.recommend`, so constraints and
-explanations are part of what is timed); mabwiser's LinTS and LinUCB (one
+explanations are part of what is timed; its context carries each exercise's
+track record over everyone's outcomes so far, as ``PracticeService`` reads it
+from the database); mabwiser's LinTS and LinUCB (one
 disjoint linear model per exercise, shared by the whole population) fed the
 same context information attunement's features use; mabwiser's epsilon-greedy;
 popularity (greedy on the population's mean observed reward per exercise);
@@ -88,7 +90,7 @@ from attunement.content import load_catalogue, load_questionnaire
 from attunement.domain.assessment import Questionnaire, SkillEstimate
 from attunement.domain.exercises import MODALITIES, Catalogue, Modality
 from attunement.domain.practice import PracticeContext
-from attunement.domain.rewards import RewardWeights
+from attunement.domain.rewards import RewardWeights, track_record
 from attunement.domain.skills import SKILL_INDEX, SKILLS, Skill
 from attunement.personalize import ActionFeatures, Recommender, SufficientStats
 from attunement.personalize.constraints import eligible
@@ -338,6 +340,9 @@ class History:
         self.need = np.array([[est[s].need for s in SKILLS] for est in stated.estimates])
         self.goals = np.array([[float(s in texts) for s in SKILLS] for texts in stated.goal_texts])
         self.liked = np.array([[float(m in likes) for m in MODALITIES] for likes in stated.liked])
+        self.outcome_count = np.zeros(n_ex)  # everyone's outcomes per exercise, as the database has them
+        self.outcome_sum = np.zeros(n_ex)
+        self.track_record: dict[str, float] = {}
 
     def engagement(self, people: IntArray, rounds: IntArray) -> FloatArray:
         """Share of the last 14 days' suggestions completed, as PracticeService computes it."""
@@ -361,6 +366,7 @@ class History:
             days_since_exercise={ids[a]: float(day - self.last_done[p, a]) for a in recent},
             engagement=engagement,
             hour=int(stated.hours[p, rnd]),
+            track_record=self.track_record,
         )
 
     def peer_context(
@@ -383,9 +389,21 @@ class History:
         )
 
     def record(
-        self, people: IntArray, day: int, rounds: IntArray, rows: IntArray, completed: BoolArray
+        self,
+        people: IntArray,
+        day: int,
+        rounds: IntArray,
+        rows: IntArray,
+        completed: BoolArray,
+        rewards: FloatArray,
     ) -> None:
         self.last_done[people, rows] = day
+        np.add.at(self.outcome_count, rows, 1.0)
+        np.add.at(self.outcome_sum, rows, rewards)
+        ids = self.world.actions.exercise_ids
+        self.track_record = track_record(
+            {ids[a]: (int(self.outcome_count[a]), float(self.outcome_sum[a])) for a in range(len(ids))}
+        )
         self.completed_cum[people, rounds + 1] = self.completed_cum[people, rounds] + completed
         for p, row, done in zip(people, rows, completed, strict=True):
             if done:
@@ -562,7 +580,7 @@ def simulate(world: World, policy: Policy, advance: Callable[[], None]) -> Trace
         lost = np.where(masks, values, -np.inf).max(axis=1) - chosen
         rewards, done, _ = world.outcome(people, rounds, rows)
         policy.learn(day, rows, rewards)
-        history.record(people, today, rounds, rows, done)
+        history.record(people, today, rounds, rows, done, rewards)
         expected[people, rounds], regret[people, rounds] = chosen, lost
         reward[people, rounds], completed[people, rounds] = rewards, done
         regret_by_day[today] = lost.sum()

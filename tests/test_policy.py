@@ -14,7 +14,7 @@ from attunement.domain import Catalogue, Exercise, Modality, Skill
 from attunement.domain.assessment import prior_estimates
 from attunement.domain.practice import PracticeContext
 from attunement.personalize import FEATURE_NAMES, Recommender, SufficientStats, ThompsonPolicy
-from attunement.personalize.features import N_FEATURES, column
+from attunement.personalize.features import N_FEATURES, ActionFeatures, column
 
 CATALOGUE = load_catalogue()
 QUESTIONNAIRE = load_questionnaire()
@@ -140,19 +140,28 @@ def test_a_new_exercise_is_scored_without_retraining() -> None:
     recommender = Recommender(CATALOGUE, seed=8)
     person, population = recommender.policy.new_stats(), recommender.policy.new_stats()
     ctx = context(minutes_available=15)
-    for _ in range(80):  # this person loves role play
-        s = recommender.recommend(ctx, person, population)
-        reward = 1.0 if s.exercise.modality is Modality.ROLE_PLAY else 0.0
-        recommender.policy.learn_one(person, population, np.asarray(s.features), reward)
+    phi = recommender.actions.matrix(ctx)
+    rng = np.random.default_rng(8)
+    for row in rng.integers(len(CATALOGUE), size=200):  # this person loves role play, whatever the skill
+        reward = 1.0 if CATALOGUE.exercises[row].modality is Modality.ROLE_PLAY else 0.0
+        recommender.policy.learn_one(person, population, phi[row], reward)
     new = Exercise(
         "new-role-play", "Brand new", (Skill.REPAIR,), Modality.ROLE_PLAY, 5, 2, "Act it out.", "How?"
     )
     grown = Recommender(Catalogue([*CATALOGUE, new]), policy=recommender.policy)
     scores = grown.actions.matrix(ctx) @ grown.policy.person_posterior(person, population)[0]
-    ranked = np.argsort(-scores)
-    assert grown.actions.exercise_ids.index("new-role-play") in ranked[: len(ranked) // 3]
+    others = [i for i, e in enumerate(grown.catalogue) if e.modality is not Modality.ROLE_PLAY]
+    assert scores[grown.actions.exercise_ids.index("new-role-play")] > scores[others].max()
 
 
 def test_feature_names_are_unique_and_match_the_vector() -> None:
     assert len(set(FEATURE_NAMES)) == N_FEATURES
     assert FEATURE_NAMES[column("bias")] == "bias"
+
+
+def test_the_track_record_feature_carries_everyones_outcomes() -> None:
+    first = CATALOGUE.exercises[0].id
+    actions = ActionFeatures(CATALOGUE)
+    phi = actions.matrix(context(track_record={first: 0.2}))
+    assert phi[0, column("track_record")] == 0.2
+    assert not phi[1:, column("track_record")].any()

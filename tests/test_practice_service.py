@@ -181,3 +181,22 @@ def test_demo_person_has_a_plausible_month(service: PracticeService) -> None:
     assert progress.completed >= 10 and progress.assessments == 2
     assert any(r.change > 0 for r in progress.skills)
     assert seed_demo(service).id == person.id  # idempotent
+
+
+def test_everyones_outcomes_become_each_exercises_track_record(service: PracticeService) -> None:
+    from attunement.store import repositories as repo
+
+    service.create_person("ana")
+    service.create_person("ben")
+    rewards: dict[str, list[float]] = {}
+    for day, handle in enumerate(["ana", "ben", "ana", "ben"]):
+        suggestion = service.next_exercise(handle, at=START + timedelta(days=day))
+        result = service.record_attempt(suggestion.recommendation_id, completed=True, rating=5 - day)
+        rewards.setdefault(suggestion.exercise.id, []).append(result.reward)
+    with service.db.session() as session:
+        outcomes = repo.exercise_outcomes(session)
+        person = repo.person_by_handle(session, "ana")
+        context = service._context(session, person, None, START + timedelta(days=5))
+    assert outcomes == {k: (len(v), pytest.approx(sum(v))) for k, v in rewards.items()}
+    best = max(rewards, key=lambda k: sum(rewards[k]) / len(rewards[k]))
+    assert context.track_record[best] > 0

@@ -39,7 +39,10 @@ err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 PersonOption = Annotated[
-    str | None, typer.Option("--person", "-p", help="Whose practice (a handle); default: the only person.")
+    str | None,
+    typer.Option(
+        "--person", "-p", metavar="HANDLE", help="Whose practice (a handle); default: the only person."
+    ),
 ]
 SPARK = " ▁▂▃▄▅▆▇█"
 
@@ -52,7 +55,7 @@ def friendly_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except AttunementError as error:
-            err.print(f"[red]{error}[/red]")
+            err.print(f"[red]{error}[/red]", soft_wrap=True)
             raise typer.Exit(1) from None
         except (KeyboardInterrupt, EOFError):
             err.print("\nStopped; nothing unfinished was saved.")
@@ -97,14 +100,17 @@ def _root(
 @friendly_errors
 def init(
     handle: Annotated[
-        str | None, typer.Option(help="Your handle (lowercase letters, digits, . _ -).")
+        str | None, typer.Option(metavar="HANDLE", help="Your handle (lowercase letters, digits, . _ -).")
     ] = None,
-    name: Annotated[str | None, typer.Option(help="How attunement greets you (stored encrypted).")] = None,
+    name: Annotated[
+        str | None, typer.Option(metavar="NAME", help="How attunement greets you (stored encrypted).")
+    ] = None,
     minutes: Annotated[int, typer.Option(help="Minutes a day you want to practise.")] = 10,
     modality: Annotated[
         list[str] | None,
         typer.Option(
-            help="A kind of practice you like (repeatable): " + ", ".join(m.value for m in Modality)
+            metavar="KIND",
+            help="A kind of practice you like (repeatable): " + ", ".join(m.value for m in Modality),
         ),
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Agree to both consents without asking.")] = False,
@@ -145,10 +151,11 @@ def assess(
     person: PersonOption = None,
     answers: Annotated[
         Path | None,
-        typer.Option(help="A JSON file of answers {item_id: 1-5} instead of asking.", exists=False),
+        typer.Option(metavar="FILE", help="A JSON file of answers {item_id: 1-5} instead of asking."),
     ] = None,
     goal: Annotated[
-        list[str] | None, typer.Option(help="A goal id (repeatable); asked for when omitted.")
+        list[str] | None,
+        typer.Option(metavar="GOAL_ID", help="A goal id (repeatable); asked for when omitted."),
     ] = None,
 ) -> None:
     """Take the short questionnaire (36 statements, about 4 minutes) and see your skill estimates.
@@ -282,12 +289,12 @@ def progress(person: PersonOption = None) -> None:
     handle = _resolve_person(service, person)
     report = service.progress(handle)
     table = Table(title=f"Progress for {handle}")
-    table.add_column("Skill", no_wrap=True)
+    table.add_column("Skill", min_width=14, ratio=1)
     table.add_column("Estimate", justify="right", no_wrap=True)
-    table.add_column("Change", justify="right")
+    table.add_column("Change", justify="right", no_wrap=True)
     table.add_column("8 weeks", no_wrap=True)
-    table.add_column("30 d", justify="right")
-    table.add_column("Rating", justify="right")
+    table.add_column("30 d", justify="right", no_wrap=True)
+    table.add_column("Rating", justify="right", no_wrap=True)
     table.add_column("Last", no_wrap=True)
     peak = max((max(r.weekly_counts) for r in report.skills), default=0) or 1
     for row in sorted(report.skills, key=lambda r: r.estimate.mean):

@@ -15,8 +15,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from attunement.errors import InvalidInputError
 
 
 def _default_data_dir() -> Path:
@@ -70,5 +72,23 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once from the environment."""
-    return Settings()
+    """The process-wide settings, read once from the environment.
+
+    A malformed variable is reported as one sentence naming it:
+
+    >>> import os
+    >>> os.environ["ATTUNE_REPEAT_WINDOW_DAYS"] = "soon"
+    >>> get_settings.cache_clear()
+    >>> try:
+    ...     get_settings()
+    ... except InvalidInputError as error:
+    ...     print(error.args[0].split(":")[0])
+    ATTUNE_REPEAT_WINDOW_DAYS is invalid
+    >>> del os.environ["ATTUNE_REPEAT_WINDOW_DAYS"]; get_settings.cache_clear()
+    """
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = "ATTUNE_" + "_".join(str(part) for part in first["loc"][:1]).upper()
+        raise InvalidInputError(f"{name} is invalid: {first['msg']}.") from None

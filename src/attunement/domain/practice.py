@@ -35,3 +35,5 @@ class PracticeContext:
     """Share of recent suggestions the person completed, 0..1 (0.5 with no history)."""
     hour: int = 12
     """Local hour of the day, 0-23."""
+    track_record: Mapping[str, float] = field(default_factory=dict)
+    """How much better than average each exercise has gone for everyone (see :func:`track_record`)."""

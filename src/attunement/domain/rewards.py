@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from attunement.errors import InvalidInputError
@@ -66,3 +67,27 @@ class RewardWeights:
 
 def _skill_part(change: float) -> float:
     return max(-0.5, min(0.5, change)) + 0.5
+
+
+TRACK_RECORD_SHRINK = 10.0
+
+
+def track_record(
+    outcomes: Mapping[str, tuple[int, float]], shrink: float = TRACK_RECORD_SHRINK
+) -> dict[str, float]:
+    """Each exercise's mean reward above the overall mean, shrunk towards 0 for few outcomes.
+
+    ``outcomes`` maps an exercise id to (number of outcomes, sum of rewards)
+    over everyone on this install; the value is ``(sum - n * overall) / (n + shrink)``.
+
+    Examples
+    --------
+    >>> record = track_record({"a": (30, 27.0), "b": (30, 15.0), "c": (0, 0.0)})
+    >>> round(record["a"], 3), round(record["b"], 3), record["c"]
+    (0.225, -0.075, 0.0)
+    """
+    total_n = sum(n for n, _ in outcomes.values())
+    if total_n == 0:
+        return {}
+    overall = sum(s for _, s in outcomes.values()) / total_n
+    return {key: (s - n * overall) / (n + shrink) for key, (n, s) in outcomes.items()}

@@ -102,6 +102,8 @@ def _sentence(kind: str, exercise: Exercise, context: PracticeContext, features:
         if days >= STALE_AFTER_DAYS:
             return f"you have not practised {skill.label.lower()} for over two weeks"
         return f"you last practised {skill.label.lower()} {days:.0f} days ago"
+    if kind == "track_record":
+        return "it has gone well for others who tried it"
     if kind == "length":
         return f"at {exercise.minutes} minutes it fits your time well"
     if kind == "you:skill":

@@ -27,7 +27,7 @@ from attunement.domain.exercises import DIFFICULTIES, MODALITIES, Catalogue
 from attunement.domain.practice import PracticeContext
 from attunement.domain.skills import SKILL_INDEX, SKILLS
 
-FEATURES_VERSION = "f1"
+FEATURES_VERSION = "f2"
 STALE_AFTER_DAYS = 14.0
 SECONDARY_SKILL_WEIGHT = 0.5
 
@@ -43,6 +43,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "staleness",
     "engagement_x_length",
     "evening_x_length",
+    "track_record",
     "bias",
 )
 N_FEATURES = len(FEATURE_NAMES)
@@ -106,5 +107,7 @@ class ActionFeatures:
         phi[:, _COL["staleness"]] = self._tag_share @ stale
         phi[:, _COL["engagement_x_length"]] = (1.0 - context.engagement) * length
         phi[:, _COL["evening_x_length"]] = evening * length
+        record = context.track_record
+        phi[:, _COL["track_record"]] = [record.get(i, 0.0) for i in self.exercise_ids] if record else 0.0
         phi[:, _COL["bias"]] = 1.0
         return phi

@@ -52,6 +52,7 @@ def expert_prior_mean() -> NDArray[np.float64]:
     mean[column("staleness")] = 0.05
     mean[column("length")] = -0.05
     mean[column("engagement_x_length")] = -0.1
+    mean[column("track_record")] = 0.5
     return mean
 
 

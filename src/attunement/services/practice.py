@@ -29,7 +29,7 @@ from attunement.domain.assessment import Questionnaire, SkillEstimate, prior_est
 from attunement.domain.consent import WORDING_VERSION, Purpose
 from attunement.domain.exercises import Catalogue, Modality
 from attunement.domain.practice import PracticeContext
-from attunement.domain.rewards import RewardWeights, validate_rating
+from attunement.domain.rewards import RewardWeights, track_record, validate_rating
 from attunement.domain.skills import SKILLS, Skill
 from attunement.errors import InvalidInputError
 from attunement.personalize import POLICY_VERSION, Recommender, SufficientStats
@@ -370,6 +370,7 @@ class PracticeService:
             days_since_exercise=days_since_exercise,
             engagement=(done + 1) / (recent + 2),
             hour=moment.astimezone().hour,
+            track_record=track_record(repo.exercise_outcomes(session)),
         )
 
     def _stats(self, session: Session, key: str, *, for_update: bool = False) -> SufficientStats:

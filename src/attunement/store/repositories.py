@@ -92,6 +92,14 @@ def count_recommendations(session: Session, person_id: str) -> int:
     return int(session.scalar(query) or 0)
 
 
+def exercise_outcomes(session: Session) -> dict[str, tuple[int, float]]:
+    """Every exercise's number of recorded outcomes and sum of rewards, over everyone."""
+    query = select(
+        PracticeAttemptRow.exercise_id, func.count(), func.coalesce(func.sum(PracticeAttemptRow.reward), 0.0)
+    ).group_by(PracticeAttemptRow.exercise_id)
+    return {exercise_id: (int(n), float(total)) for exercise_id, n, total in session.execute(query)}
+
+
 def policy_state(session: Session, key: str, *, for_update: bool = False) -> PolicyStateRow | None:
     """The stored bandit statistics under ``key`` (``'population'`` or ``'person:<id>'``)."""
     query = select(PolicyStateRow).where(PolicyStateRow.key == key)
