@@ -84,7 +84,7 @@ def track_record(
     --------
     >>> record = track_record({"a": (30, 27.0), "b": (30, 15.0), "c": (0, 0.0)})
     >>> round(record["a"], 3), round(record["b"], 3), record["c"]
-    (0.225, -0.075, 0.0)
+    (0.15, -0.15, 0.0)
     """
     total_n = sum(n for n, _ in outcomes.values())
     if total_n == 0:
