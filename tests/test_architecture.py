@@ -24,7 +24,7 @@ ALLOWED = {
     "services": {"domain", "content", "nlp", "personalize", "store"},
     "cli": {"domain", "services"},
     "web": {"domain", "services"},
-    "__init__": {"coach"},
+    "__init__": {"coach", "services"},
     "coach": {"domain", "services"},
     "__main__": {"cli"},
     "config": set(),

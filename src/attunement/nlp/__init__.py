@@ -1,0 +1,1 @@
+"""Text understanding: encoder, heads and the crisis screen."""

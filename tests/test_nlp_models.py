@@ -1,0 +1,178 @@
+"""The encoder and the shipped heads: faithful to the base model, sensible outputs, clear failures."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from attunement.errors import InvalidInputError, ModelError
+from attunement.nlp.encoder import MAX_TOKENS, Encoder, locate_model_dir, read_safetensors
+from attunement.nlp.heads import Head
+from attunement.nlp.lexical import LexicalModel
+from attunement.services.text import TextService
+
+
+@pytest.fixture(scope="module")
+def text_service(tmp_path_factory: pytest.TempPathFactory) -> TextService:
+    from attunement.config import Settings
+
+    return TextService(Settings(data_dir=tmp_path_factory.mktemp("data")))
+
+
+def test_float32_encoder_equals_sentence_transformers() -> None:
+    st = pytest.importorskip("sentence_transformers")
+    texts = ["I'm so proud of you.", "That sounds exhausting; how are you holding up?"]
+    reference = st.SentenceTransformer(str(locate_model_dir()), device="cpu").encode(texts)
+    ours = Encoder(quantized=False).encode(texts).embeddings
+    assert np.abs(ours - reference).max() < 1e-4
+
+
+def test_int8_encoder_stays_close_to_float32(text_service: TextService) -> None:
+    texts = ["My partner forgot our anniversary.", "Thank you for listening to me tonight."]
+    exact = Encoder(quantized=False).encode(texts).embeddings
+    quick = text_service.analyzer.encoder.encode(texts).embeddings
+    assert ((exact * quick).sum(axis=1) > 0.95).all()
+
+
+def test_long_text_is_truncated_and_says_so(text_service: TextService) -> None:
+    result = text_service.analyze("I feel lost. " * 400)
+    assert any(str(MAX_TOKENS) in note for note in result.notes)
+    assert text_service.analyzer.encoder.encode(["short"]).truncated.tolist() == [False]
+
+
+def test_emotions_of_clear_messages(text_service: TextService) -> None:
+    assert "gratitude" in text_service.analyze("Thank you so much, that really helped me!").emotions
+    sad = text_service.analyze("My dog died this morning and I can't stop crying.")
+    assert {"sadness", "grief"} & set(sad.emotions)
+    assert sad.sentiment["negative"] > sad.sentiment["positive"]
+
+
+def test_an_empathic_reply_scores_higher_than_a_dismissive_one(text_service: TextService) -> None:
+    post = "I failed my exam again and I feel like such an idiot. I studied for weeks."
+    warm = text_service.analyze(
+        "I'm really sorry, that sounds so discouraging after weeks of work. "
+        "It makes sense you feel this way. What do you think got in the way?",
+        reply_to=post,
+    )
+    cold = text_service.analyze("Just study harder next time.", reply_to=post)
+    assert warm.empathy is not None and cold.empathy is not None
+
+    def total(empathy: dict[str, object]) -> float:
+        return sum(
+            label.probabilities["weak"] + 2 * label.probabilities["strong"]  # type: ignore[attr-defined]
+            for label in empathy.values()
+        )
+
+    assert total(warm.empathy) > total(cold.empathy)  # type: ignore[arg-type]
+    assert warm.reply_strategy is not None
+    assert set(warm.to_dict()) >= {"emotions", "empathy", "reply_strategy", "next_strategy", "crisis"}
+
+
+def test_a_question_reads_as_a_question(text_service: TextService) -> None:
+    result = text_service.analyze("What happened after that?", reply_to="We had a huge fight last night.")
+    assert result.reply_strategy is not None and result.reply_strategy.label == "Question"
+
+
+def test_crisis_language_is_flagged_with_resources(text_service: TextService) -> None:
+    result = text_service.analyze("I don't want to be alive anymore, I have the pills ready.")
+    assert result.crisis.flagged
+    assert "talk" in result.crisis.message().lower()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("", "There is no text"), ("   \n ", "There is no text"), ("\x00\x01\x02\x03\x04", "binary")],
+)
+def test_bad_text_is_one_sentence(text_service: TextService, text: str, message: str) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        text_service.analyze(text)
+
+
+def test_other_languages_carry_a_note(text_service: TextService) -> None:
+    result = text_service.analyze("Мне очень грустно сегодня, я не знаю что делать.")
+    assert any("English" in note for note in result.notes)
+
+
+def test_missing_head_names_the_file_and_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(
+        ModelError, match=r"emotion\.npz is missing; rebuild it with: python training/train_heads.py"
+    ):
+        Head.load("emotion", tmp_path)
+
+
+def test_damaged_head_names_the_file(tmp_path: Path) -> None:
+    (tmp_path / "emotion.npz").write_bytes(b"not a zip file")
+    with pytest.raises(ModelError, match="emotion.npz is damaged"):
+        Head.load("emotion", tmp_path)
+
+
+def test_head_round_trip(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    head = Head("t", [rng.normal(size=(4, 3)).astype(np.float32)], [np.zeros(3, np.float32)], {"x": 1})
+    head.save(tmp_path / "t.npz")
+    again = Head.load("t", tmp_path)
+    x = rng.normal(size=(2, 4)).astype(np.float32)
+    assert np.allclose(again.logits(x), head.logits(x), atol=1e-2)
+    assert again.meta == {"x": 1}
+
+
+def test_corrupt_encoder_weights_name_the_file(tmp_path: Path) -> None:
+    folder = tmp_path / "model"
+    folder.mkdir()
+    shutil.copy(locate_model_dir() / "tokenizer.json", folder / "tokenizer.json")
+    (folder / "model.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{broken")
+    with pytest.raises(ModelError, match="model.safetensors"):
+        Encoder(folder, quantized=False)
+    with pytest.raises(ModelError, match="absent.safetensors"):
+        read_safetensors(tmp_path / "absent.safetensors")
+
+
+def test_missing_tokenizer_names_the_file(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="tokenizer.json"):
+        Encoder(tmp_path, quantized=False)
+
+
+def test_batch_analysis_matches_one_by_one(text_service: TextService) -> None:
+    texts = ["I got the job!!", "I feel so alone lately.", "Can you help me move on Saturday?"]
+    batch = text_service.analyze_many(texts)
+    single = [text_service.analyze(t) for t in texts]
+    # int8 dynamic quantization picks one activation scale per batch, so scores move slightly.
+    for a, b in zip(batch, single, strict=True):
+        assert a.emotions == b.emotions
+        assert a.next_strategy.label == b.next_strategy.label
+        for name, p in a.emotion_probabilities.items():
+            assert abs(p - b.emotion_probabilities[name]) < 0.1
+        assert set(a.to_dict()) == set(b.to_dict())
+
+
+def test_lexical_model_round_trip_and_blend(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    weights = rng.normal(size=(64, 6)).astype(np.float32)
+    meta = {"dim": 64, "groups": 3, "mix": [0.5, 0.25], "bias": [0.0] * 6}
+    LexicalModel(weights, np.zeros(6, np.float32), meta).save(tmp_path / "t-lexical.npz")
+    again = LexicalModel.load("t", tmp_path)
+    texts = ["so sorry to hear that", "what happened next?"]
+    mlp = rng.normal(size=(2, 6)).astype(np.float32)
+    mixed = again.blend(mlp, texts)
+    assert mixed.shape == (2, 6)
+    # Each group's blend is a weighted mean of two log-distributions: its exponentials sum to at most 1.
+    assert (np.exp(mixed).reshape(2, 2, 3).sum(axis=2) <= 1 + 1e-5).all()
+    assert not np.allclose(again.logits(texts[:1]), again.logits(texts[1:]))
+
+
+def test_missing_or_damaged_lexical_model_names_the_file(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match=r"empathy-lexical\.npz is missing; rebuild it with"):
+        LexicalModel.load("empathy", tmp_path)
+    np.savez(tmp_path / "empathy-lexical.npz", w=np.zeros((4, 3)), b=np.zeros(2), meta=np.zeros(1, np.uint8))
+    with pytest.raises(ModelError, match=r"empathy-lexical\.npz is damaged"):
+        LexicalModel.load("empathy", tmp_path)
+
+
+def test_the_lexical_half_sees_the_words_that_carry_empathy(text_service: TextService) -> None:
+    lexical = text_service.analyzer.lexical["empathy"]
+    scores = lexical.logits(["What happened? How are you feeling about it?", "ok"]).reshape(2, 3, 3)
+    explorations = 2  # MECHANISMS order: emotional reactions, interpretations, explorations
+    assert scores[0, explorations, 2] > scores[1, explorations, 2]
