@@ -10,16 +10,25 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from attunement.coach import Coach
 from attunement.errors import AttunementError
 
 if TYPE_CHECKING:
+    from attunement.coach import Coach
     from attunement.services.text import Analysis
 
 __version__ = "0.1.0"
 __all__ = ["AttunementError", "Coach", "__version__", "analyze"]
+
+
+def __getattr__(name: str) -> Any:
+    # Coach pulls in the database layer; load it on first use so `attune analyze` starts quickly.
+    if name == "Coach":
+        from attunement.coach import Coach
+
+        return Coach
+    raise AttributeError(f"module 'attunement' has no attribute {name!r}")
 
 
 def analyze(text: str, reply_to: str | None = None, conversation: Sequence[tuple[str, str]] = ()) -> Analysis:

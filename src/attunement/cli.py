@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -25,9 +25,11 @@ from attunement.domain.assessment import SkillEstimate
 from attunement.domain.consent import Purpose
 from attunement.domain.exercises import DIFFICULTY_LABELS, Modality
 from attunement.errors import AttunementError, InvalidInputError
-from attunement.services import DEMO_HANDLE, PracticeService, seed_demo
 from attunement.services.text import Analysis, TextService
 from attunement.services.views import AssessmentResult, SuggestionView
+
+if TYPE_CHECKING:  # the practice service loads the database layer: imported where it is used
+    from attunement.services import PracticeService
 
 app = typer.Typer(
     name="attune",
@@ -67,6 +69,8 @@ def friendly_errors(command: F) -> F:
 
 
 def _service() -> PracticeService:
+    from attunement.services import PracticeService
+
     return PracticeService.open(get_settings())
 
 
@@ -335,6 +339,8 @@ def demo(
 
     Example: attune demo --no-practice && attune progress --person demo
     """
+    from attunement.services import DEMO_HANDLE, seed_demo
+
     service = _service()
     person = seed_demo(service)
     out.print(f"The demo person '{person.handle}' is ready, with four weeks of practice.")

@@ -197,6 +197,8 @@ class Encoder:
         if threads:
             options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # Idle ORT threads must not spin: the heads run in numpy right after, on the same cores.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         model = _build_model(self.model_dir, quantized, cache_dir)
         try:
             self.session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
