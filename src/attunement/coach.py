@@ -21,12 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attunement.config import Settings, get_settings
 from attunement.domain.assessment import Questionnaire, SkillEstimate
 from attunement.domain.consent import Purpose
 from attunement.domain.exercises import Catalogue, Modality
+from attunement.domain.feedback import Feedback
 from attunement.domain.skills import Skill
 from attunement.services import PracticeService, seed_demo
 from attunement.services.views import (
@@ -37,6 +38,9 @@ from attunement.services.views import (
     Progress,
     SuggestionView,
 )
+
+if TYPE_CHECKING:  # written practice loads the text models: imported on first use
+    from attunement.services.written import ScenarioChoice, WrittenPracticeService, WrittenResult
 
 
 class Coach:
@@ -54,6 +58,7 @@ class Coach:
         base = settings or get_settings()
         self.settings = base.model_copy(update=overrides) if overrides else base
         self._service = PracticeService.open(self.settings)
+        self._written: WrittenPracticeService | None = None
 
     @property
     def catalogue(self) -> Catalogue:
@@ -144,3 +149,47 @@ class Coach:
     def demo(self, handle: str = "demo") -> PersonView:
         """Create (once) a demo person with a month of plausible history."""
         return seed_demo(self._service, handle=handle)
+
+    # written practice -----------------------------------------------------
+
+    @property
+    def written(self) -> WrittenPracticeService:
+        """Written scenarios, feedback and skill measurement (the text models load on first use)."""
+        if self._written is None:
+            from attunement.services.text import TextService
+            from attunement.services.written import WrittenPracticeService
+
+            self._written = WrittenPracticeService(self._service, TextService(self.settings))
+        return self._written
+
+    def next_scenario(self, handle: str, *, skill: Skill | str | None = None) -> ScenarioChoice:
+        """A written scenario for the person's growth area (or ``skill``), with the reason for it."""
+        return self.written.next_scenario(handle, skill=skill)
+
+    def write_reply(
+        self,
+        handle: str,
+        scenario_id: str,
+        reply: str,
+        *,
+        recommendation_id: str | None = None,
+        previous_attempt_id: str | None = None,
+        at: datetime | None = None,
+    ) -> WrittenResult:
+        """Score a reply to a scenario: feedback, skill updates, and the change from a first try.
+
+        A reply with crisis language is not scored or kept; the result carries
+        crisis resources (``result.paused``).
+        """
+        return self.written.submit(
+            handle,
+            scenario_id,
+            reply,
+            recommendation_id=recommendation_id,
+            previous_attempt_id=previous_attempt_id,
+            at=at,
+        )
+
+    def feedback(self, message: str, reply: str) -> Feedback | None:
+        """Feedback on any reply to any message, stored nowhere (``None`` for a crisis hit)."""
+        return self.written.read(message, reply)[0]

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
 
     reward_completion_weight: float = Field(default=0.4, ge=0)
     reward_rating_weight: float = Field(default=0.6, ge=0)
-    reward_skill_weight: float = Field(default=0.0, ge=0)
+    reward_skill_weight: float = Field(default=0.4, ge=0)
     """Weights of the reward's parts; see :mod:`attunement.domain.rewards`."""
 
     seed: int | None = None

@@ -1,16 +1,17 @@
 """The reward the recommender learns from: a documented, weighted sum.
 
 ``reward = w_c * completed + w_r * rating_part + w_s * skill_part``, divided by
-the sum of the weights so it stays in [0, 1]:
+the sum of the weights of the parts present, so it stays in [0, 1]:
 
 * ``completed`` is 1 when the person did the exercise, else 0;
 * ``rating_part`` maps the 1-5 rating to 0..1; a missing rating counts as
   neutral (0.5) for a completed exercise and as 0 for a skipped one;
 * ``skill_part`` maps a measured change in skill (points on the 1-5 scale,
-  clipped to +-0.5) to 0..1, neutral 0.5 when nothing was measured.
+  clipped to +-0.5) to 0..1; it is present only when something was measured
+  (a written reply scored by the text models), and otherwise left out of both
+  the sum and the divisor, so exercises without measurement keep their scale.
 
-Defaults (``ATTUNE_REWARD_*_WEIGHT``): completion 0.4, rating 0.6, skill 0.0
-until the text models measure skill from written practice.
+Defaults (``ATTUNE_REWARD_*_WEIGHT``): completion 0.4, rating 0.6, skill 0.4.
 
 Examples
 --------
@@ -21,6 +22,8 @@ Examples
 0.0
 >>> round(w.reward(completed=True, rating=3), 2)
 0.7
+>>> round(w.reward(completed=True, rating=3, skill_change=0.3), 2)
+0.73
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ class RewardWeights:
 
     completion: float = 0.4
     rating: float = 0.6
-    skill: float = 0.0
+    skill: float = 0.4
 
     def __post_init__(self) -> None:
         if min(self.completion, self.rating, self.skill) < 0:
@@ -60,9 +63,12 @@ class RewardWeights:
         validate_rating(rating)
         neutral = 0.5 if completed else 0.0
         rating_part = neutral if rating is None else (rating - RATING_MIN) / (RATING_MAX - RATING_MIN)
-        skill_part = neutral if skill_change is None else _skill_part(skill_change)
-        total = self.completion * completed + self.rating * rating_part + self.skill * skill_part
-        return round(total / (self.completion + self.rating + self.skill), 6)
+        total = self.completion * completed + self.rating * rating_part
+        weight = self.completion + self.rating
+        if skill_change is not None:
+            total += self.skill * _skill_part(skill_change)
+            weight += self.skill
+        return round(total / weight, 6) if weight else 0.0
 
 
 def _skill_part(change: float) -> float:

@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -116,6 +117,23 @@ class Scenario:
     def primary_skill(self) -> Skill:
         """The skill the scenario mainly trains."""
         return self.skills[0]
+
+    @property
+    def name(self) -> str:
+        """How feedback refers to the sender: their name, or "this person" when the sender has none.
+
+        >>> from attunement.content.scenarios import load_scenarios
+        >>> load_scenarios().get("grief-01-the-voicemail").name
+        'Tomás'
+        """
+        for words in _CAPITALISED.findall(self.sender):
+            if words.split()[0] not in _NOT_NAMES:
+                return str(words)
+        return "this person"
+
+
+_CAPITALISED = re.compile(r"[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*")
+_NOT_NAMES = frozenset({"Your", "A", "An", "The", "I", "Someone", "Somebody", "My"})
 
 
 class ScenarioSet:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from attunement.config import Settings
 from attunement.content import load_catalogue, load_questionnaire
-from attunement.domain.assessment import Questionnaire, SkillEstimate, prior_estimates
+from attunement.domain.assessment import PRIOR_MEAN, Questionnaire, SkillEstimate, prior_estimates
 from attunement.domain.consent import WORDING_VERSION, Purpose
 from attunement.domain.exercises import Catalogue, Modality
 from attunement.domain.practice import PracticeContext
@@ -55,6 +55,7 @@ from attunement.store.tables import (
     PracticeAttemptRow,
     RecommendationRow,
     SkillEstimateRow,
+    WrittenAttemptRow,
 )
 
 TEST_MASTER_KEY = "dGVzdC1vbmx5LW1hc3Rlci1rZXktMzItYnl0ZXMhISE="
@@ -408,12 +409,13 @@ class PracticeService:
         if reflection is not None and len(reflection) > MAX_REFLECTION_CHARS:
             raise InvalidInputError(f"A reflection can be at most {MAX_REFLECTION_CHARS:,} characters.")
         reflection = (reflection or "").strip() or None
-        reward = self.reward_weights.reward(completed=completed, rating=rating)
         moment = _now(at)
         with self.db.session() as session:
             rec = repo.recommendation(session, recommendation_id)
             if repo.attempt_for(session, recommendation_id) is not None:
                 raise InvalidInputError("This suggestion already has an outcome recorded.")
+            skill_change = measured_change(repo.written_attempts_for(session, rec.id))
+            reward = self.reward_weights.reward(completed=completed, rating=rating, skill_change=skill_change)
             consents = repo.latest_consents(session, rec.person_id)
             keep_reflection = reflection is not None and consents.get(Purpose.STORE_REFLECTIONS.value, False)
             session.add(
@@ -451,7 +453,7 @@ class PracticeService:
                 )
             if consents.get(Purpose.PERSONALIZATION.value, False) and rec.policy_version == POLICY_VERSION:
                 self._learn(session, rec, reward)
-        return AttemptResult(rec.id, completed, rating, reward, bool(keep_reflection))
+        return AttemptResult(rec.id, completed, rating, reward, bool(keep_reflection), skill_change)
 
     def _learn(self, session: Session, rec: RecommendationRow, reward: float) -> None:
         person_key = repo.person_policy_key(rec.person_id)
@@ -476,6 +478,7 @@ class PracticeService:
             attempts = repo.attempts_since(session, person.id)
             suggested = repo.count_recommendations(session, person.id)
             n_assessments = len(repo.assessments(session, person.id))
+            written = repo.written_attempts(session, person.id)
         rows = []
         for skill in SKILLS:
             touching = [
@@ -491,6 +494,8 @@ class PracticeService:
                 weeks_ago = int((moment - _aware(a.recorded_at)).days // 7)
                 if 0 <= weeks_ago < 8:
                     weekly[7 - weeks_ago] += 1
+            replies = [w for w in written if w.skill == skill.value]
+            scores = [w.score for w in replies[-5:]]
             rows.append(
                 SkillProgress(
                     skill=skill,
@@ -500,6 +505,9 @@ class PracticeService:
                     last_practised=max((_aware(a.recorded_at) for a in touching), default=None),
                     mean_rating=sum(ratings) / len(ratings) if ratings else None,
                     weekly_counts=tuple(weekly),
+                    written_30d=sum(_aware(w.recorded_at) >= moment - timedelta(days=30) for w in replies),
+                    mean_score=sum(scores) / len(scores) if scores else None,
+                    weekly_estimates=_weekly_means(history, skill, moment),
                 )
             )
         all_ratings = [a.rating for a in attempts if a.rating is not None]
@@ -509,6 +517,7 @@ class PracticeService:
             suggested=suggested,
             assessments=n_assessments,
             mean_rating=sum(all_ratings) / len(all_ratings) if all_ratings else None,
+            written=len(written),
         )
 
     def history(self, handle: str, *, limit: int = 20) -> list[AttemptView]:
@@ -527,6 +536,25 @@ class PracticeService:
                 for a in reversed(attempts)
                 if a.exercise_id in self.catalogue
             ]
+
+
+def _weekly_means(history: Sequence[SkillEstimateRow], skill: Skill, moment: datetime) -> tuple[float, ...]:
+    """The estimate's mean at the end of each of the last 8 weeks (the prior before any record)."""
+    rows = [(_aware(r.recorded_at), r.mean) for r in history if r.skill == skill.value]
+    out = []
+    for weeks_ago in range(7, -1, -1):
+        end = moment - timedelta(weeks=weeks_ago)
+        known = [mean for when, mean in rows if when <= end]
+        out.append(known[-1] if known else PRIOR_MEAN)
+    return tuple(out)
+
+
+def measured_change(attempts: Sequence[WrittenAttemptRow]) -> float | None:
+    """The change in skill written replies to one suggestion measured: from before the first to
+    after the last (``None`` when there were none)."""
+    if not attempts:
+        return None
+    return attempts[-1].skill_after - attempts[0].skill_before
 
 
 def _modalities(values: Iterable[Modality | str]) -> tuple[Modality, ...]:

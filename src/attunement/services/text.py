@@ -20,6 +20,7 @@ from typing import Any
 
 from attunement.config import Settings
 from attunement.content.crisis import load_crisis_lexicon
+from attunement.domain.safety import CrisisScreen
 from attunement.nlp.analyzer import Analysis, Analyzer
 from attunement.nlp.crisis import CrisisScreener
 from attunement.nlp.encoder import Encoder
@@ -34,7 +35,19 @@ class TextService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._analyzer: Analyzer | None = None
+        self._screener: CrisisScreener | None = None
         self._lock = threading.Lock()
+
+    @property
+    def screener(self) -> CrisisScreener:
+        """The crisis screen alone (patterns only; no model is loaded)."""
+        if self._screener is None:
+            self._screener = CrisisScreener(load_crisis_lexicon())
+        return self._screener
+
+    def screen(self, text: str) -> CrisisScreen:
+        """Screen ``text`` for crisis language without loading the models."""
+        return self.screener.screen(text)
 
     @property
     def analyzer(self) -> Analyzer:
@@ -42,7 +55,7 @@ class TextService:
         with self._lock:
             if self._analyzer is None:
                 encoder = Encoder.shared(cache_dir=self.settings.data_dir / "models")
-                self._analyzer = Analyzer.load(encoder, CrisisScreener(load_crisis_lexicon()))
+                self._analyzer = Analyzer.load(encoder, self.screener)
             return self._analyzer
 
     def analyze(

@@ -59,6 +59,8 @@ class AttemptResult:
     rating: int | None
     reward: float
     reflection_stored: bool
+    skill_change: float | None = None
+    """The change in skill that written replies to this suggestion measured, if any."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,12 @@ class SkillProgress:
     mean_rating: float | None
     weekly_counts: tuple[int, ...]
     """Exercises on this skill per week, oldest first, last 8 weeks."""
+    written_30d: int = 0
+    """Written replies on scenarios for this skill in the last 30 days."""
+    mean_score: float | None = None
+    """Mean empathy score (0-1) of the last five such replies."""
+    weekly_estimates: tuple[float, ...] = ()
+    """The estimate's mean at the end of each of the last 8 weeks, oldest first."""
 
     @property
     def change(self) -> float:
@@ -89,6 +97,8 @@ class Progress:
     suggested: int
     assessments: int
     mean_rating: float | None
+    written: int = 0
+    """Written replies scored, in all."""
 
 
 @dataclass(frozen=True)

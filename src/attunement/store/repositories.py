@@ -17,6 +17,7 @@ from attunement.store.tables import (
     PracticeAttemptRow,
     RecommendationRow,
     SkillEstimateRow,
+    WrittenAttemptRow,
 )
 
 POPULATION_KEY = "population"
@@ -111,3 +112,23 @@ def policy_state(session: Session, key: str, *, for_update: bool = False) -> Pol
 def person_policy_key(person_id: str) -> str:
     """The policy-state key of one person."""
     return f"person:{person_id}"
+
+
+def written_attempts(session: Session, person_id: str) -> Sequence[WrittenAttemptRow]:
+    """The person's written replies to scenarios, oldest first."""
+    query = select(WrittenAttemptRow).where(WrittenAttemptRow.person_id == person_id)
+    return session.scalars(query.order_by(WrittenAttemptRow.recorded_at, WrittenAttemptRow.id)).all()
+
+
+def written_attempt(session: Session, attempt_id: str, person_id: str) -> WrittenAttemptRow:
+    """One of the person's written replies; raises :class:`NotFoundError` (also for someone else's)."""
+    row = session.get(WrittenAttemptRow, attempt_id)
+    if row is None or row.person_id != person_id:
+        raise NotFoundError(f"No written reply has the id '{attempt_id}'.")
+    return row
+
+
+def written_attempts_for(session: Session, recommendation_id: str) -> Sequence[WrittenAttemptRow]:
+    """The written replies made for one suggestion, oldest first."""
+    query = select(WrittenAttemptRow).where(WrittenAttemptRow.recommendation_id == recommendation_id)
+    return session.scalars(query.order_by(WrittenAttemptRow.recorded_at, WrittenAttemptRow.id)).all()

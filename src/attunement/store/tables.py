@@ -144,6 +144,31 @@ class FeedbackEventRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class WrittenAttemptRow(Base):
+    """One written reply to a practice scenario: how it was read, its score, the tips shown."""
+
+    __tablename__ = "written_attempts"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    person_id: Mapped[str] = _person_fk()
+    scenario_id: Mapped[str] = mapped_column(String(80))
+    recommendation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("recommendations.id", ondelete="CASCADE"), nullable=True
+    )
+    previous_attempt_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    reply: Mapped[Sealed | None] = mapped_column(EncryptedText)
+    levels: Mapped[dict[str, Any]] = mapped_column()
+    strategy: Mapped[str] = mapped_column(String(40))
+    acknowledged: Mapped[list[Any]] = mapped_column(default=list)
+    missed: Mapped[list[Any]] = mapped_column(default=list)
+    suggestions: Mapped[list[Any]] = mapped_column(default=list)
+    score: Mapped[float] = mapped_column(Float)
+    skill: Mapped[str] = mapped_column(String(40))
+    """The scenario's first skill, and its estimated mean before and after this reply."""
+    skill_before: Mapped[float] = mapped_column(Float)
+    skill_after: Mapped[float] = mapped_column(Float)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
 class PolicyStateRow(Base):
     """Sufficient statistics of the bandit: one row for the population, one per person."""
 
@@ -167,6 +192,7 @@ PERSONAL_TABLES: tuple[type[Base], ...] = (
     RecommendationRow,
     PracticeAttemptRow,
     FeedbackEventRow,
+    WrittenAttemptRow,
     PolicyStateRow,
 )
 """Every table that holds data about a person (for export and deletion checks)."""

@@ -20,16 +20,25 @@ from rich.progress import Progress
 from rich.table import Table
 
 from attunement import __version__
+from attunement.cli.written import (
+    read_replies,
+    score_lines,
+    show_crisis,
+    show_scenario,
+    written_session,
+)
 from attunement.config import get_settings
 from attunement.domain.assessment import SkillEstimate
 from attunement.domain.consent import Purpose
 from attunement.domain.exercises import DIFFICULTY_LABELS, Modality
+from attunement.domain.safety import CrisisScreen
 from attunement.errors import AttunementError, InvalidInputError
 from attunement.services.text import Analysis, TextService
 from attunement.services.views import AssessmentResult, SuggestionView
 
 if TYPE_CHECKING:  # the practice service loads the database layer: imported where it is used
     from attunement.services import PracticeService
+    from attunement.services.written import WrittenPracticeService
 
 app = typer.Typer(
     name="attune",
@@ -253,18 +262,72 @@ def practice(
     minutes: Annotated[
         int | None, typer.Option(help="Minutes you have now (default: your daily minutes).")
     ] = None,
+    written: Annotated[
+        bool, typer.Option("--written", help="Answer a written scenario now and get feedback on your reply.")
+    ] = False,
+    skill: Annotated[
+        str | None,
+        typer.Option(metavar="SKILL", help="With --written: the skill to practise (e.g. validation)."),
+    ] = None,
+    scenario: Annotated[
+        str | None, typer.Option(metavar="ID", help="Answer this scenario (implies --written).")
+    ] = None,
+    score: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help='Score a file of replies instead: JSON lines {"scenario": ID, "reply": TEXT} or '
+            '{"message": TEXT, "reply": TEXT}; prints one JSON line of feedback each. Nothing is stored.',
+        ),
+    ] = None,
 ) -> None:
     """Get today's exercise and why it was chosen, do it, then rate it.
 
-    Your rating and whether you did it teach attunement what helps you.
+    Your rating and whether you did it teach attunement what helps you. Written
+    exercises come with a message to answer: you get feedback on the empathy in
+    your reply, can try again, and the change in your skill is measured.
 
     Example: attune practice --minutes 5
+
+    More: attune practice --written --skill validation · attune practice --score replies.jsonl
     """
+    if score is not None:
+        _score_file(score)
+        return
     service = _service()
     handle = _resolve_person(service, person)
+    if written or skill or scenario:
+        written_service = _written_service(service)
+        if scenario:
+            chosen, reason = written_service.scenario(scenario), None
+        else:
+            choice = written_service.next_scenario(handle, skill=skill)
+            chosen, reason = choice.scenario, choice.reason
+        show_scenario(out, chosen, reason)
+        result = written_session(
+            out, written_service, handle, chosen, ask=typer.prompt, confirm=typer.confirm
+        )
+        if result is None or not result.paused:
+            out.print("See your measured progress with [bold]attune progress[/bold].")
+        return
     while True:
         suggestion = service.next_exercise(handle, minutes=minutes)
         _show_suggestion(suggestion)
+        if suggestion.exercise.modality is Modality.WRITTEN_REPLY:
+            written_service = _written_service(service)
+            choice = written_service.next_scenario(handle, skill=suggestion.exercise.skills[0])
+            show_scenario(out, choice.scenario)
+            result = written_session(
+                out,
+                written_service,
+                handle,
+                choice.scenario,
+                ask=typer.prompt,
+                confirm=typer.confirm,
+                recommendation_id=suggestion.recommendation_id,
+            )
+            if result is not None and result.paused:
+                return
         done = typer.confirm("\nDid you do it?", default=True)
         rating = reflection = None
         if done:
@@ -272,16 +335,45 @@ def practice(
             reflection = typer.prompt(
                 suggestion.exercise.follow_up + " (optional)", default="", show_default=False
             )
-        result = service.record_attempt(
+            if reflection and _screen(reflection).flagged:
+                show_crisis(out, _screen(reflection))
+                service.record_attempt(suggestion.recommendation_id, completed=done, rating=rating)
+                return
+        attempt = service.record_attempt(
             suggestion.recommendation_id, completed=done, rating=rating, reflection=reflection or None
         )
-        note = " Your reflection is saved, encrypted." if result.reflection_stored else ""
+        note = " Your reflection is saved, encrypted." if attempt.reflection_stored else ""
+        if attempt.skill_change is not None:
+            skill_name = suggestion.exercise.skills[0].label.lower()
+            note += f" Measured change in {skill_name}: {attempt.skill_change:+.2f}."
         out.print(f"[green]Recorded.[/green]{note}")
         if not typer.confirm("Another one?", default=False):
             break
     out.print(
         "See how you are growing with [bold]attune progress[/bold]. Talking it over with someone helps too."
     )
+
+
+def _written_service(service: PracticeService) -> WrittenPracticeService:
+    from attunement.services.written import WrittenPracticeService
+
+    return WrittenPracticeService(service, _text_service())
+
+
+def _screen(text: str) -> CrisisScreen:
+    return _text_service().screen(text)
+
+
+def _score_file(path: Path) -> None:
+    from attunement.services.written import FeedbackService
+
+    service = FeedbackService(_text_service())
+    items = read_replies(path, service)
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("Scoring replies", total=len(items))
+        results = service.read_many(items, advance=lambda n: bar.advance(task, n))
+    for line in score_lines(results):
+        print(line)
 
 
 @app.command()
@@ -300,6 +392,7 @@ def progress(person: PersonOption = None) -> None:
     table.add_column("Change", justify="right", no_wrap=True)
     table.add_column("8 weeks", no_wrap=True)
     table.add_column("30 d", justify="right", no_wrap=True)
+    table.add_column("Written", justify="right", no_wrap=True)
     table.add_column("Rating", justify="right", no_wrap=True)
     table.add_column("Last", no_wrap=True)
     peak = max((max(r.weekly_counts) for r in report.skills), default=0) or 1
@@ -312,17 +405,20 @@ def progress(person: PersonOption = None) -> None:
             f"[{colour}]{row.change:+.1f}[/]",
             spark,
             str(row.practised_30d),
+            f"{row.written_30d} · {row.mean_score:.2f}" if row.mean_score is not None else "–",
             f"{row.mean_rating:.1f}" if row.mean_rating else "–",
             row.last_practised.strftime("%d %b") if row.last_practised else "–",
         )
     out.print(table)
     out.print(
-        "[dim]Estimate: 1-5 with its uncertainty. Change: since first measured. 30 d: exercises done.[/dim]"
+        "[dim]Estimate: 1-5 with its uncertainty, from the questionnaire and your scored written replies. "
+        "Change: since first measured. 30 d: exercises done. Written: replies in 30 days · "
+        "mean empathy score (0-1) of the last five.[/dim]"
     )
     rating = f", average rating {report.mean_rating:.1f}" if report.mean_rating else ""
     out.print(
         f"{report.completed} exercises done of {report.suggested} suggested{rating}; "
-        f"questionnaire taken {report.assessments} time(s)."
+        f"questionnaire taken {report.assessments} time(s); {report.written} written replies scored."
     )
 
 
