@@ -60,6 +60,24 @@ def show_feedback(console: Console, feedback: Feedback, guide: FeedbackGuide) ->
         console.print(f"[cyan]{i}.[/cyan] {tip.text}")
 
 
+def show_ideas(console: Console, scenario: Scenario) -> None:
+    """The scenario's own notes on what an empathic reply could do, and the missteps to avoid."""
+    console.print("[bold]Ideas for this message[/bold] (from the coach who wrote it):")
+    for note in scenario.notes:
+        console.print(f"  • {note}")
+    for misstep in scenario.avoid:
+        console.print(f"  [dim]Easy to slip into: {misstep}[/dim]")
+    if scenario.culture_note:
+        console.print(f"  [dim]{scenario.culture_note}[/dim]")
+
+
+def show_example(console: Console, scenario: Scenario) -> None:
+    """One way a reply could go: an example, not the answer."""
+    console.print(
+        Panel(scenario.example_reply, title="One way it could go (yours can be different)", expand=False)
+    )
+
+
 def show_changes(console: Console, changes: tuple[Change, ...]) -> None:
     """What changed from the first try to the second, side by side."""
     table = Table(title="First try → second try")
@@ -102,7 +120,9 @@ def written_session(
         show_crisis(console, result.crisis)
         return result
     show_feedback(console, result.feedback, service.guide)
+    show_ideas(console, scenario)
     if not confirm("Try a second version with these suggestions in mind?"):
+        show_example(console, scenario)
         return result
     second = ask("Your second try").strip()
     if not second:
@@ -119,6 +139,7 @@ def written_session(
         return again
     show_feedback(console, again.feedback, service.guide)
     show_changes(console, again.changes)
+    show_example(console, scenario)
     for update in again.updates:
         before, after = update.before, update.after
         console.print(

@@ -14,6 +14,10 @@ The rules, in order of priority, pick one to three suggestions:
    emotional reaction) answers;
 3. a mechanism shown only weakly: how to deepen it.
 
+A mechanism the model gives at least a 35% chance of being strong is left
+alone (``STRONG_DOUBT``): a tip about something the reply already does well
+teaches the wrong lesson.
+
 Two floors come from the words themselves, because the empathy model (trained
 on Reddit replies) can miss short, plain ones: a reply that names an emotion
 of the message shows at least a weak emotional reaction, and a reply that asks
@@ -48,6 +52,8 @@ LEVELS = ("none", "weak", "strong")
 ADVICE_STRATEGIES = frozenset({"Providing Suggestions", "Information"})
 MAX_SUGGESTIONS = 3
 MAX_PRAISE = 2
+STRONG_DOUBT = 0.35
+"""A mechanism at least this likely to be strong is not suggested: it may well be there already."""
 SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 GOOD_NEWS = frozenset(
     {
@@ -250,16 +256,19 @@ def compose_feedback(
         tips = guide.tips_for(kind, mechanism, tone)
         return _suggest(_pick(tips, f"{salt}|{kind}|{mechanism}"), feeling, name)
 
+    def doubtful(mechanism: str) -> bool:
+        return reading.reading(mechanism).probabilities.get("strong", 0.0) >= STRONG_DOUBT
+
     chosen: list[Suggestion] = []
     for mechanism in MECHANISMS:
-        if reading.level(mechanism) != "none":
+        if reading.level(mechanism) != "none" or doubtful(mechanism):
             continue
         advice_first = mechanism == "emotional_reactions" and reading.strategy in ADVICE_STRATEGIES
         chosen.append(tip(TipKind.ADVICE_FIRST if advice_first else TipKind.MISSING, mechanism))
     if missed and reading.level("emotional_reactions") != "strong" and len(chosen) < MAX_SUGGESTIONS:
         chosen.append(tip(TipKind.MISSED_EMOTION, "emotional_reactions"))
     for mechanism in MECHANISMS:
-        if reading.level(mechanism) == "weak" and len(chosen) < MAX_SUGGESTIONS:
+        if reading.level(mechanism) == "weak" and not doubtful(mechanism) and len(chosen) < MAX_SUGGESTIONS:
             chosen.append(tip(TipKind.WEAK, mechanism))
     if not chosen:
         chosen.append(tip(TipKind.STRETCH, None))
@@ -295,14 +304,16 @@ def compare(before: Feedback, after: Feedback, guide: FeedbackGuide) -> tuple[Ch
     responding to their feelings | none | weak | better
     showing you understand | none | none | same
     asking about their experience | none | strong | better
-    emotions named | none | sadness | better
+    emotions named | none | sad | better
     """
     changes = []
     for mechanism in MECHANISMS:
         a, b = before.reading.level(mechanism), after.reading.level(mechanism)
         direction = "same" if a == b else ("better" if LEVELS.index(b) > LEVELS.index(a) else "worse")
         changes.append(Change(guide.mechanism_names[mechanism], a, b, direction))
-    named_before, named_after = set(before.acknowledged), set(after.acknowledged)
+    words = guide.emotion_words
+    named_before = {words[e].display if e in words else e for e in before.acknowledged}
+    named_after = {words[e].display if e in words else e for e in after.acknowledged}
     changes.append(
         Change(
             "emotions named",
