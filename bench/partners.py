@@ -1,0 +1,269 @@
+"""Partners benchmark: does the pair bandit learn how a partner really likes to be supported?
+
+Run ``python bench/partners.py [--couples 400] [--checkins 30] [--wrong 0.35] [--seed 0]``.
+It prints each policy's mean felt-support reward and, as its last line, one
+JSON object with the figures and the ratios to the static map, measured in
+this run on the same simulated couples and the same random outcomes.
+
+Generative model
+----------------
+For each couple, the supported partner has a hidden truth: two kinds of
+support they really like (+0.3 in every kind of stress) and one or two they
+really dislike (-0.3), one more kind that helps with each kind of stress
+(+0.15, six contexts), what helps most people in each emotion family (+0.15:
+closeness and listening when sad, reassurance and information when anxious,
+listening and space when angry, doing something together and reassurance
+when glad) and a taste N(0, 0.08) per (context, kind). Their **stated**
+support map names, per context, the two kinds that truly help most and the
+one that helps least. A share ``--wrong`` of partners are mistaken about
+themselves, the way people often are ("I want solutions" when listening is
+what helps; unwanted support is a known cost, Bolger and Amarel 2007): wherever
+the map would name their favourite kind, it names instead a kind that in truth
+they dislike. A check-in has a context (uniform) and an emotion family
+(context-dependent: loss is mostly sad, work mostly anxious or angry, ...);
+after the suggested support the partner rates how supported they felt,
+``round(N(3 + 2.5 u, 0.8))`` clipped to 1-5, and the reward is
+``(rating - 1) / 4``. The policies never see the truth.
+
+Policies
+--------
+* **pair bandit**: attunement's :class:`SupportChooser` (Thompson sampling per
+  pair, prior from the map, population learning across couples);
+* **static map**: the kind the map rates best for the context (+1 helps, -1
+  not), ties broken by the overall order listening, reassurance, reflection,
+  ...; it never learns;
+* **LinTS**: mabwiser's LinTS, one per couple, context = the map's stance for
+  every kind, the emotion family and the context (one-hot);
+* **random**; and the **oracle**, which knows the truth.
+
+Couples check in round-robin, so the population prior learns as couples do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from attunement.domain.support import (
+    EMOTION_FAMILIES,
+    STRESS_CONTEXTS,
+    SUPPORT_KINDS,
+    EmotionFamily,
+    MapEntry,
+    StressContext,
+    SupportKind,
+    SupportMap,
+)
+from attunement.personalize.support import SupportChooser, SupportContext, support_features
+
+K = SupportKind
+FAMILY_BONUS = {
+    EmotionFamily.SAD: (K.CLOSENESS, K.LISTENING),
+    EmotionFamily.ANXIOUS: (K.REASSURANCE, K.INFORMATION),
+    EmotionFamily.ANGRY: (K.LISTENING, K.SPACE),
+    EmotionFamily.GLAD: (K.TOGETHER, K.REASSURANCE),
+    EmotionFamily.UNSURE: (K.LISTENING,),
+}
+FAMILY_GIVEN_CONTEXT = {  # probabilities over EMOTION_FAMILIES (sad, anxious, angry, glad, unsure)
+    StressContext.WORK: (0.2, 0.35, 0.25, 0.1, 0.1),
+    StressContext.FAMILY: (0.3, 0.2, 0.3, 0.1, 0.1),
+    StressContext.HEALTH: (0.25, 0.5, 0.05, 0.1, 0.1),
+    StressContext.RELATIONSHIP: (0.3, 0.2, 0.3, 0.1, 0.1),
+    StressContext.LOSS: (0.7, 0.1, 0.05, 0.05, 0.1),
+    StressContext.EVERYDAY: (0.1, 0.15, 0.4, 0.15, 0.2),
+}
+ORDER = SUPPORT_KINDS  # the static map's tie-break
+
+
+@dataclass
+class Couple:
+    """One simulated couple: the truth about the supported partner, and what they stated."""
+
+    utility: NDArray[np.float64]
+    """(context, family, kind) expected utility."""
+    stated: SupportMap
+    wrong: tuple[StressContext, ...]
+
+
+def make_couple(rng: np.random.Generator, wrong_share: float) -> Couple:
+    n_k = len(SUPPORT_KINDS)
+    order = rng.permutation(n_k)
+    liked, disliked = order[:2], order[2 : 2 + int(rng.integers(1, 3))]
+    person = np.zeros(n_k)
+    person[liked], person[disliked] = 0.3, -0.3
+    believed = disliked[0]  # what a mistaken partner thinks helps, instead of liked[0]
+    mistaken = rng.random() < wrong_share
+    utility = np.zeros((len(STRESS_CONTEXTS), len(EMOTION_FAMILIES), n_k))
+    entries, wrong = {}, []
+    for c, context in enumerate(STRESS_CONTEXTS):
+        extra = rng.integers(n_k)
+        base = person + rng.normal(0, 0.08, n_k)
+        base[extra] += 0.15
+        for f, family in enumerate(EMOTION_FAMILIES):
+            u = base.copy()
+            for kind in FAMILY_BONUS[family]:
+                u[SUPPORT_KINDS.index(kind)] += 0.15
+            utility[c, f] = u
+        ranked = list(np.argsort(-base))
+        stated_helps, stated_not = ranked[:2], ranked[-1:]
+        if mistaken and liked[0] in stated_helps:
+            stated_helps = [believed if k == liked[0] else k for k in stated_helps]
+            wrong.append(context)
+        entries[context] = MapEntry(
+            context,
+            frozenset(SUPPORT_KINDS[k] for k in stated_helps),
+            frozenset(SUPPORT_KINDS[k] for k in stated_not if k not in stated_helps),
+        )
+    return Couple(utility, SupportMap(entries), tuple(wrong))
+
+
+def static_choice(couple: Couple, context: StressContext) -> int:
+    stances = [couple.stated.stance(context, kind) for kind in ORDER]
+    return int(np.argmax(stances))  # argmax keeps the first of ties: the fixed order
+
+
+class LinTSPeer:
+    """mabwiser's LinTS for one couple, on the map's stances, the family and the context."""
+
+    def __init__(self, seed: int) -> None:
+        from mabwiser.mab import MAB, LearningPolicy
+
+        self.mab = MAB([k.value for k in SUPPORT_KINDS], LearningPolicy.LinTS(alpha=0.5), seed=seed, n_jobs=1)
+        self.fitted = False
+
+    @staticmethod
+    def context(couple: Couple, stress: StressContext, family: EmotionFamily) -> NDArray[np.float64]:
+        row = [couple.stated.stance(stress, kind) for kind in SUPPORT_KINDS]
+        row += [float(family == f) for f in EMOTION_FAMILIES] + [float(stress == c) for c in STRESS_CONTEXTS]
+        return np.array([row], dtype=float)
+
+    def choose(self, x: NDArray[np.float64], rng: np.random.Generator) -> int:
+        if not self.fitted:
+            return int(rng.integers(len(SUPPORT_KINDS)))
+        return SUPPORT_KINDS.index(SupportKind(self.mab.predict(x)))
+
+    def learn(self, x: NDArray[np.float64], kind: int, reward: float) -> None:
+        if self.fitted:
+            self.mab.partial_fit([SUPPORT_KINDS[kind].value], [reward], x)
+        else:
+            self.mab.fit([SUPPORT_KINDS[kind].value], [reward], x)
+            self.fitted = True
+
+
+def rating_reward(u: float, noise: float) -> float:
+    rating = int(np.clip(np.rint(3 + 2.5 * u + 0.8 * noise), 1, 5))
+    return (rating - 1) / 4
+
+
+def run(couples: int, checkins: int, wrong: float, seed: int, lints: bool = True) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    pairs = [make_couple(rng, wrong) for _ in range(couples)]
+    contexts = rng.integers(len(STRESS_CONTEXTS), size=(couples, checkins))
+    families = np.array(
+        [
+            [rng.choice(len(EMOTION_FAMILIES), p=FAMILY_GIVEN_CONTEXT[STRESS_CONTEXTS[c]]) for c in row]
+            for row in contexts
+        ]
+    )
+    noise = rng.standard_normal((couples, checkins))  # common random numbers for every policy
+    names = (
+        ["pair bandit", "static map", "LinTS (mabwiser)", "random", "oracle"]
+        if lints
+        else [
+            "pair bandit",
+            "static map",
+            "random",
+            "oracle",
+        ]
+    )
+    rewards = {name: np.zeros((couples, checkins)) for name in names}
+    chooser = SupportChooser(seed=seed)
+    population = chooser.policy.new_stats()
+    pair_stats = [chooser.policy.new_stats() for _ in range(couples)]
+    peers = [LinTSPeer(seed + i) for i in range(couples)] if lints else []
+    random_rng = np.random.default_rng(seed + 1)
+    decision_ms = []
+    for t in range(checkins):
+        for i, couple in enumerate(pairs):
+            stress, family = STRESS_CONTEXTS[contexts[i, t]], EMOTION_FAMILIES[families[i, t]]
+            u = couple.utility[contexts[i, t], families[i, t]]
+
+            def outcome(kind: int, i: int = i, t: int = t, u: NDArray[np.float64] = u) -> float:
+                return rating_reward(float(u[kind]), float(noise[i, t]))
+
+            context = SupportContext(stress, family, couple.stated, {})
+            began = time.perf_counter()
+            choice = chooser.choose(context, pair_stats[i], population)
+            decision_ms.append((time.perf_counter() - began) * 1000)
+            k = SUPPORT_KINDS.index(choice.kind)
+            reward = outcome(k)
+            chooser.learn(pair_stats[i], population, support_features(context)[k], reward)
+            rewards["pair bandit"][i, t] = reward
+            rewards["static map"][i, t] = outcome(static_choice(couple, stress))
+            rewards["random"][i, t] = outcome(int(random_rng.integers(len(SUPPORT_KINDS))))
+            rewards["oracle"][i, t] = outcome(int(np.argmax(u)))
+            if lints:
+                x = LinTSPeer.context(couple, stress, family)
+                k_peer = peers[i].choose(x, random_rng)
+                r_peer = outcome(k_peer)
+                peers[i].learn(x, k_peer, r_peer)
+                rewards["LinTS (mabwiser)"][i, t] = r_peer
+    late = slice(min(10, checkins), checkins)
+    policies = {
+        name: {
+            "mean_reward_all": round(float(r.mean()), 4),
+            "mean_reward_11_30": round(float(r[:, late].mean()), 4),
+            "mean_reward_1_10": round(float(r[:, : min(10, checkins)].mean()), 4),
+        }
+        for name, r in rewards.items()
+    }
+    static = policies["static map"]["mean_reward_11_30"]
+    result: dict[str, Any] = {
+        "couples": couples,
+        "checkins": checkins,
+        "wrong_share": wrong,
+        "policies": policies,
+        "ratio_vs_static_map_11_30": round(policies["pair bandit"]["mean_reward_11_30"] / static, 3),
+        "ratio_vs_static_map_1_10": round(
+            policies["pair bandit"]["mean_reward_1_10"] / policies["static map"]["mean_reward_1_10"], 3
+        ),
+        "ratio_vs_random_11_30": round(
+            policies["pair bandit"]["mean_reward_11_30"] / policies["random"]["mean_reward_11_30"], 3
+        ),
+        "decision_p50_ms": round(float(np.percentile(decision_ms, 50)), 3),
+        "decision_p99_ms": round(float(np.percentile(decision_ms, 99)), 3),
+    }
+    if lints:
+        result["ratio_vs_lints_11_30"] = round(
+            policies["pair bandit"]["mean_reward_11_30"] / policies["LinTS (mabwiser)"]["mean_reward_11_30"],
+            3,
+        )
+    result["targets_met"] = {"ratio_vs_static_map_11_30": result["ratio_vs_static_map_11_30"] >= 1.15}
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--couples", type=int, default=400, help="simulated couples (default 400)")
+    parser.add_argument("--checkins", type=int, default=30, help="check-ins per couple (default 30)")
+    parser.add_argument("--wrong", type=float, default=0.35, help="share of contexts the map gets wrong")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the couples and every policy")
+    parser.add_argument("--no-lints", action="store_true", help="skip the mabwiser peer")
+    args = parser.parse_args(argv)
+    result = run(args.couples, args.checkins, args.wrong, args.seed, lints=not args.no_lints)
+    for name, figures in result["policies"].items():
+        early, late = figures["mean_reward_1_10"], figures["mean_reward_11_30"]
+        print(f"{name:>18}: check-ins 1-10 {early:.3f}, 11-30 {late:.3f}")
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == "__main__":
+    main()

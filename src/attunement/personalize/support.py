@@ -1,0 +1,187 @@
+"""Which kind of support to offer now: a Thompson-sampling bandit per pair, started from the support map.
+
+A decision is made when the supported partner checks in. Every kind of support
+is scored from features of (the check-in, the kind):
+
+* ``bias``: 1;
+* ``stance``: +1 when the supported partner's map says this kind helps with
+  this kind of stress, -1 when it says it does not, 0 when the map is silent;
+* ``usually_helps``: how likely the next-strategy model finds the strategies
+  of this kind for the check-in's text (the prior of what usually helps in
+  ESConv's support conversations); 1/8 when there is no text;
+* one indicator per kind, per (kind, emotion family) and per (kind, stress
+  context): what the pair learns beyond the map.
+
+The weights start from a documented prior (the map counts, the model a
+little) through the population posterior of :class:`ThompsonPolicy`, and
+each pair moves away from it with the supported partner's own ratings. So a
+new pair gets what their map says; a pair whose map is wrong about, say, work
+stress learns within a few check-ins that something else helps.
+
+Examples
+--------
+>>> from attunement.domain.support import EmotionFamily, StressContext, SupportMap
+>>> chooser = SupportChooser(seed=1)
+>>> pair, population = chooser.policy.new_stats(), chooser.policy.new_stats()
+>>> context = SupportContext(StressContext.WORK, EmotionFamily.SAD, SupportMap(), {})
+>>> choice = chooser.choose(context, pair, population)
+>>> choice.kind in SUPPORT_KINDS and 0 < choice.propensity <= 1
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from attunement.domain.support import (
+    EMOTION_FAMILIES,
+    STRESS_CONTEXTS,
+    SUPPORT_KINDS,
+    EmotionFamily,
+    StressContext,
+    SupportKind,
+    SupportMap,
+)
+from attunement.personalize.policy import SufficientStats, ThompsonPolicy
+
+SUPPORT_FEATURES_VERSION = "s1"
+SUPPORT_POLICY_VERSION = f"pair-lints-{SUPPORT_FEATURES_VERSION}"
+N_KINDS, N_FAMILIES, N_CONTEXTS = len(SUPPORT_KINDS), len(EMOTION_FAMILIES), len(STRESS_CONTEXTS)
+_KIND0 = 3
+_FAMILY0 = _KIND0 + N_KINDS
+_CONTEXT0 = _FAMILY0 + N_KINDS * N_FAMILIES
+N_SUPPORT_FEATURES = _CONTEXT0 + N_KINDS * N_CONTEXTS
+PRIOR_WEIGHTS = {"bias": 0.5, "stance": 0.25, "usually_helps": 0.4}
+# Indicator values: with one isotropic prior, an indicator of value s has prior variance s^2 tau^2, so
+# these set how readily the pair's weights move per kind, per (kind, family) and per (kind, context).
+KIND_SCALE, FAMILY_SCALE, CONTEXT_SCALE = 1.0, 0.5, 0.5
+
+
+def support_prior_mean() -> NDArray[np.float64]:
+    """Starting weights: a kind the map says helps scores 0.25 above a neutral one, 0.25 below if not."""
+    mean = np.zeros(N_SUPPORT_FEATURES)
+    mean[0], mean[1], mean[2] = PRIOR_WEIGHTS["bias"], PRIOR_WEIGHTS["stance"], PRIOR_WEIGHTS["usually_helps"]
+    return mean
+
+
+@dataclass(frozen=True)
+class SupportContext:
+    """What is known when a suggestion is made."""
+
+    stress: StressContext
+    family: EmotionFamily
+    support_map: SupportMap
+    """The supported partner's map."""
+    usually_helps: Mapping[SupportKind, float]
+    """Per kind, the next-strategy model's probability of its strategies (empty without text)."""
+
+
+def support_features(context: SupportContext) -> NDArray[np.float64]:
+    """One feature row per support kind, in :data:`SUPPORT_KINDS` order."""
+    phi = np.zeros((N_KINDS, N_SUPPORT_FEATURES))
+    family, stress = EMOTION_FAMILIES.index(context.family), STRESS_CONTEXTS.index(context.stress)
+    for k, kind in enumerate(SUPPORT_KINDS):
+        phi[k, 0] = 1.0
+        phi[k, 1] = context.support_map.stance(context.stress, kind)
+        phi[k, 2] = context.usually_helps.get(kind, 1.0 / N_KINDS) if context.usually_helps else 1.0 / N_KINDS
+        phi[k, _KIND0 + k] = KIND_SCALE
+        phi[k, _FAMILY0 + k * N_FAMILIES + family] = FAMILY_SCALE
+        phi[k, _CONTEXT0 + k * N_CONTEXTS + stress] = CONTEXT_SCALE
+    return phi
+
+
+@dataclass(frozen=True)
+class SupportChoice:
+    """The kind of support chosen, its propensity, its features, and why."""
+
+    kind: SupportKind
+    propensity: float
+    features: NDArray[np.float64]
+    expected: float
+    reasons: tuple[str, ...]
+
+
+class SupportChooser:
+    """The pair bandit: :class:`ThompsonPolicy` over :func:`support_features`.
+
+    ``pair_variance`` is how far a pair's weights may move from everyone's
+    (larger: the pair's own ratings count sooner, and it explores more);
+    ``noise_variance`` is the spread of one rating. Defaults were chosen with
+    ``bench/partners.py`` (150 couples, seed 0) from pair variance
+    0.002-0.05, noise variance 0.01-0.2 and indicator scales 0-2.
+    """
+
+    def __init__(
+        self,
+        *,
+        pair_variance: float = 0.003,
+        noise_variance: float = 0.02,
+        population_strength: float = 50.0,
+        seed: int | None = 42,
+    ) -> None:
+        self.policy = ThompsonPolicy(
+            n_features=N_SUPPORT_FEATURES,
+            prior_mean=support_prior_mean(),
+            population_strength=population_strength,
+            person_variance=pair_variance,
+            noise_variance=noise_variance,
+            seed=seed,
+        )
+
+    def choose(
+        self,
+        context: SupportContext,
+        pair: SufficientStats,
+        population: SufficientStats,
+        allowed: Sequence[SupportKind] = SUPPORT_KINDS,
+    ) -> SupportChoice:
+        """Sample the kind of support to offer now, among ``allowed``."""
+        phi = support_features(context)
+        rows = [SUPPORT_KINDS.index(kind) for kind in allowed]
+        decision = self.policy.decide(phi[rows], pair, population)
+        k = rows[decision.index]
+        kind = SUPPORT_KINDS[k]
+        return SupportChoice(
+            kind=kind,
+            propensity=decision.propensity,
+            features=phi[k],
+            expected=float(decision.mean_scores[decision.index]),
+            reasons=_reasons(context, kind, pair, decision.person_mean, decision.population_mean, phi[k]),
+        )
+
+    def learn(
+        self, pair: SufficientStats, population: SufficientStats, features: NDArray[np.float64], reward: float
+    ) -> None:
+        """Update the pair's and everyone's statistics with one rating (reward in 0..1)."""
+        self.policy.learn_one(pair, population, features, reward)
+
+
+def _reasons(
+    context: SupportContext,
+    kind: SupportKind,
+    pair: SufficientStats,
+    pair_mean: NDArray[np.float64],
+    population_mean: NDArray[np.float64],
+    phi: NDArray[np.float64],
+) -> tuple[str, ...]:
+    reasons = []
+    stance = context.support_map.stance(context.stress, kind)
+    stress = context.stress.label.lower()
+    if stance > 0:
+        reasons.append(f"their support map says {kind.label.lower()} helps with {stress}")
+    elif stance < 0:
+        reasons.append(
+            f"their map says {kind.label.lower()} does not help with {stress}, but it has helped lately"
+        )
+    learned = float((pair_mean - population_mean)[3:] @ phi[3:])
+    if pair.n >= 3 and learned > 0.03:
+        reasons.append("their ratings after earlier check-ins say it helped")
+    if context.usually_helps and phi[2] >= 0.25:
+        reasons.append("in support conversations like this one it usually helps")
+    if not reasons:
+        reasons.append("it is worth finding out whether it helps them")
+    return tuple(reasons)

@@ -1,0 +1,94 @@
+"""The pair bandit starts from the support map and learns from the supported partner's ratings."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from attunement.domain.support import (
+    EmotionFamily,
+    MapEntry,
+    StressContext,
+    SupportKind,
+    SupportMap,
+    Visibility,
+    family_of,
+)
+from attunement.personalize.support import (
+    N_SUPPORT_FEATURES,
+    SupportChooser,
+    SupportContext,
+    support_features,
+)
+
+WORK = StressContext.WORK
+STATED = SupportMap(
+    {WORK: MapEntry(WORK, frozenset({SupportKind.PRACTICAL}), frozenset({SupportKind.SPACE}))}
+)
+
+
+def context(family: EmotionFamily = EmotionFamily.ANXIOUS) -> SupportContext:
+    return SupportContext(WORK, family, STATED, {})
+
+
+def test_features_carry_the_map_and_the_indicators() -> None:
+    phi = support_features(context())
+    assert phi.shape == (8, N_SUPPORT_FEATURES)
+    practical, space = (
+        list(SupportKind).index(SupportKind.PRACTICAL),
+        list(SupportKind).index(SupportKind.SPACE),
+    )
+    assert phi[practical, 1] == 1 and phi[space, 1] == -1
+    assert np.allclose(phi[:, 0], 1) and np.allclose(phi[:, 2], 1 / 8)
+
+
+def test_a_new_pair_gets_what_their_map_says() -> None:
+    chooser = SupportChooser(seed=3)
+    pair, population = chooser.policy.new_stats(), chooser.policy.new_stats()
+    picks = [chooser.choose(context(), pair, population).kind for _ in range(50)]
+    assert picks.count(SupportKind.PRACTICAL) > 25
+    assert SupportKind.SPACE not in picks
+    choice = chooser.choose(context(), pair, population)
+    assert any("support map" in reason for reason in choice.reasons) or choice.kind != SupportKind.PRACTICAL
+
+
+def test_ratings_move_a_pair_away_from_a_wrong_map() -> None:
+    chooser = SupportChooser(seed=5)
+    pair, population = chooser.policy.new_stats(), chooser.policy.new_stats()
+    truth = {SupportKind.LISTENING: 1.0, SupportKind.PRACTICAL: 0.0}
+    picks = []
+    for _ in range(40):
+        choice = chooser.choose(context(), pair, population)
+        chooser.learn(pair, population, choice.features, truth.get(choice.kind, 0.4))
+        picks.append(choice.kind)
+    assert picks[-10:].count(SupportKind.LISTENING) >= 7
+    assert pair.n == 40
+
+
+def test_emotion_families_and_visibility_levels() -> None:
+    assert family_of(["annoyance"]) is EmotionFamily.ANGRY
+    assert family_of(["grief", "joy"]) is EmotionFamily.SAD
+    assert Visibility.TEXT.rank > Visibility.EMOTIONS.rank > Visibility.MOOD.rank > Visibility.NOTHING.rank
+
+
+def test_partners_benchmark_runs_small() -> None:
+    path = Path(__file__).resolve().parents[1] / "bench" / "partners.py"
+    spec = importlib.util.spec_from_file_location("bench_partners", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        result = module.main(["--couples", "12", "--checkins", "12", "--seed", "2"])
+    assert json.loads(out.getvalue().strip().splitlines()[-1]) == result
+    policies = result["policies"]
+    assert {"pair bandit", "static map", "LinTS (mabwiser)", "random", "oracle"} == set(policies)
+    assert policies["oracle"]["mean_reward_all"] >= max(p["mean_reward_all"] for p in policies.values())
+    assert result["ratio_vs_static_map_11_30"] > 0 and result["decision_p99_ms"] > 0
