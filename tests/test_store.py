@@ -94,19 +94,27 @@ def test_deleting_a_person_removes_every_row_about_them(service: PracticeService
         session.execute(sa.text("DELETE FROM people WHERE id = :id"), {"id": person_id})
     with service.db.engine.connect() as connection:
         for table in PERSONAL_TABLES:
-            column = "id" if table.__tablename__ == "people" else "person_id"
-            count = connection.execute(
-                sa.text(f"SELECT COUNT(*) FROM {table.__tablename__} WHERE {column} = :id"), {"id": person_id}
-            ).scalar()
-            assert count == 0, table.__tablename__
+            for column in _person_columns(table.__table__):
+                count = connection.execute(
+                    sa.text(f"SELECT COUNT(*) FROM {table.__tablename__} WHERE {column} = :id"),
+                    {"id": person_id},
+                ).scalar()
+                assert count == 0, f"{table.__tablename__}.{column}"
     assert [p.handle for p in service.people()] == ["other"]
+
+
+def _person_columns(table: sa.Table) -> list[str]:
+    """The columns that name a person: ``people.id`` itself and every foreign key to it."""
+    if table.name == "people":
+        return ["id"]
+    return [c.name for c in table.columns if any(fk.target_fullname == "people.id" for fk in c.foreign_keys)]
 
 
 def test_every_table_with_a_person_column_is_listed_as_personal() -> None:
     personal = {t.__tablename__ for t in PERSONAL_TABLES}
     for table in Base.metadata.sorted_tables:
-        if "person_id" in table.columns or table.name == "people":
-            assert table.name in personal
+        if _person_columns(table):
+            assert table.name in personal, table.name
 
 
 def test_migrations_match_the_models(database_url: str) -> None:

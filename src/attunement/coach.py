@@ -29,6 +29,7 @@ from attunement.domain.consent import Purpose
 from attunement.domain.exercises import Catalogue, Modality
 from attunement.domain.feedback import Feedback
 from attunement.domain.skills import Skill
+from attunement.domain.support import MapEntry, StressContext, SupportKind, Visibility
 from attunement.services import PracticeService, seed_demo
 from attunement.services.views import (
     AssessmentResult,
@@ -39,7 +40,15 @@ from attunement.services.views import (
     SuggestionView,
 )
 
-if TYPE_CHECKING:  # written practice loads the text models: imported on first use
+if TYPE_CHECKING:  # written practice and partners load the text models: imported on first use
+    from attunement.services.partners import (
+        CheckinResult,
+        Insight,
+        InviteView,
+        PartnerService,
+        PartnerView,
+        SupportSuggestion,
+    )
     from attunement.services.written import ScenarioChoice, WrittenPracticeService, WrittenResult
 
 
@@ -59,6 +68,7 @@ class Coach:
         self.settings = base.model_copy(update=overrides) if overrides else base
         self._service = PracticeService.open(self.settings)
         self._written: WrittenPracticeService | None = None
+        self._partners: PartnerService | None = None
 
     @property
     def catalogue(self) -> Catalogue:
@@ -193,3 +203,65 @@ class Coach:
     def feedback(self, message: str, reply: str) -> Feedback | None:
         """Feedback on any reply to any message, stored nowhere (``None`` for a crisis hit)."""
         return self.written.read(message, reply)[0]
+
+    # partners -----------------------------------------------------------
+
+    @property
+    def partners(self) -> PartnerService:
+        """Linking, support maps, check-ins and support suggestions (the text models load on first use)."""
+        if self._partners is None:
+            from attunement.services.partners import PartnerService
+            from attunement.services.text import TextService
+
+            self._partners = PartnerService(self._service, TextService(self.settings))
+        return self._partners
+
+    def invite_partner(self, handle: str, *, hours: int = 72) -> InviteView:
+        """A new invite code for the person's partner (expires after ``hours``)."""
+        return self.partners.invite(handle, hours=hours)
+
+    def accept_partner(self, handle: str, code: str) -> PartnerView:
+        """Link with whoever made the invite ``code``."""
+        return self.partners.accept(handle, code)
+
+    def unlink_partner(self, handle: str) -> None:
+        """Stop all sharing with the partner, at once."""
+        self.partners.unlink(handle)
+
+    def set_support_map(
+        self,
+        handle: str,
+        context: StressContext | str,
+        *,
+        helps: Iterable[SupportKind | str] = (),
+        not_helpful: Iterable[SupportKind | str] = (),
+        words: str | None = None,
+    ) -> MapEntry:
+        """Say how the person likes to be supported with one kind of stress."""
+        return self.partners.set_support_map(
+            handle, context, helps=helps, not_helpful=not_helpful, words=words
+        )
+
+    def checkin(
+        self,
+        handle: str,
+        mood: int,
+        *,
+        text: str | None = None,
+        context: StressContext | str | None = None,
+        share: Visibility | str = Visibility.MOOD,
+    ) -> CheckinResult:
+        """Record a check-in and share it with the partner at ``share``."""
+        return self.partners.checkin(handle, mood, text=text, context=context, share=share)
+
+    def support_suggestions(self, handle: str) -> list[SupportSuggestion]:
+        """How to support the partner right now, newest first."""
+        return self.partners.suggestions(handle)
+
+    def rate_support(self, handle: str, suggestion_id: str, rating: int) -> float:
+        """The supported partner says how supported they felt (1-5)."""
+        return self.partners.rate(handle, suggestion_id, rating)
+
+    def patterns(self, handle: str) -> list[Insight]:
+        """Patterns in the person's own check-ins, with evidence."""
+        return self.partners.patterns(handle)

@@ -6,20 +6,27 @@ each with an example; ``docs/cli.md`` is generated from them.
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.panel import Panel
 from rich.progress import Progress
 from rich.table import Table
 
 from attunement import __version__
+from attunement.cli.common import (
+    SPARK,
+    PersonOption,
+    err,
+    friendly_errors,
+    out,
+    practice_service,
+    resolve_person,
+)
+from attunement.cli.partners import checkin, partner_app, patterns, support
 from attunement.cli.written import (
     read_replies,
     score_lines,
@@ -32,7 +39,7 @@ from attunement.domain.assessment import SkillEstimate
 from attunement.domain.consent import Purpose
 from attunement.domain.exercises import DIFFICULTY_LABELS, Modality
 from attunement.domain.safety import CrisisScreen
-from attunement.errors import AttunementError, InvalidInputError
+from attunement.errors import InvalidInputError
 from attunement.services.text import Analysis, TextService
 from attunement.services.views import AssessmentResult, SuggestionView
 
@@ -47,53 +54,6 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
-out = Console()
-err = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
-
-PersonOption = Annotated[
-    str | None,
-    typer.Option(
-        "--person", "-p", metavar="HANDLE", help="Whose practice (a handle); default: the only person."
-    ),
-]
-SPARK = " ▁▂▃▄▅▆▇█"
-
-
-def friendly_errors(command: F) -> F:
-    """Show an :class:`AttunementError` as one red sentence and exit with status 1."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except AttunementError as error:
-            err.print(f"[red]{error}[/red]", soft_wrap=True)
-            raise typer.Exit(1) from None
-        except (KeyboardInterrupt, EOFError):
-            err.print("\nStopped; nothing unfinished was saved.")
-            raise typer.Exit(130) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _service() -> PracticeService:
-    from attunement.services import PracticeService
-
-    return PracticeService.open(get_settings())
-
-
-def _resolve_person(service: PracticeService, handle: str | None) -> str:
-    handle = handle or get_settings().person
-    if handle:
-        return service.person(handle).handle
-    people = service.people()
-    if not people:
-        raise InvalidInputError("Nobody uses attunement here yet; run 'attune init' or 'attune demo' first.")
-    if len(people) > 1:
-        names = ", ".join(p.handle for p in people)
-        raise InvalidInputError(f"Several people use attunement here ({names}); choose one with --person.")
-    return people[0].handle
 
 
 def _version(value: bool) -> None:
@@ -138,7 +98,7 @@ def init(
     Example: attune init --handle sam --minutes 10 --modality reflection --modality written_reply
     """
     settings = get_settings()
-    service = _service()
+    service = practice_service()
     out.print(f"Data folder: {settings.data_dir}")
     out.print(
         f"Database: {settings.resolved_database_url.split('@')[-1]} (schema {service.db.schema_revision()})"
@@ -179,8 +139,8 @@ def assess(
 
     Example: attune assess --person sam
     """
-    service = _service()
-    handle = _resolve_person(service, person)
+    service = practice_service()
+    handle = resolve_person(service, person)
     q = service.questionnaire
     if answers is not None:
         given = _read_answers(answers)
@@ -294,8 +254,8 @@ def practice(
     if score is not None:
         _score_file(score)
         return
-    service = _service()
-    handle = _resolve_person(service, person)
+    service = practice_service()
+    handle = resolve_person(service, person)
     if written or skill or scenario:
         written_service = _written_service(service)
         if scenario:
@@ -383,8 +343,8 @@ def progress(person: PersonOption = None) -> None:
 
     Example: attune progress --person demo
     """
-    service = _service()
-    handle = _resolve_person(service, person)
+    service = practice_service()
+    handle = resolve_person(service, person)
     report = service.progress(handle)
     table = Table(title=f"Progress for {handle}")
     table.add_column("Skill", min_width=14, ratio=1)
@@ -437,7 +397,7 @@ def demo(
     """
     from attunement.services import DEMO_HANDLE, seed_demo
 
-    service = _service()
+    service = practice_service()
     person = seed_demo(service)
     out.print(f"The demo person '{person.handle}' is ready, with four weeks of practice.")
     if practice_now:
@@ -564,6 +524,12 @@ def evaluate(
             advance=lambda done, total: progress.update(bar, completed=done, total=total),
         )
     print(json.dumps(report))
+
+
+app.add_typer(partner_app, name="partner")
+app.command()(checkin)
+app.command()(support)
+app.command()(patterns)
 
 
 def main() -> None:

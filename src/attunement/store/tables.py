@@ -10,7 +10,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from attunement.store.crypto import EncryptedText, Sealed
@@ -169,6 +180,83 @@ class WrittenAttemptRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
+class InviteRow(Base):
+    """An invitation to link as partners: only a hash of its code is kept; it expires and can be revoked."""
+
+    __tablename__ = "pair_invites"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    inviter_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class PairRow(Base):
+    """Two linked people; ``unlinked_at`` set ends all sharing between them."""
+
+    __tablename__ = "pairs"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    person_a: Mapped[str] = mapped_column(String(32), ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    person_b: Mapped[str] = mapped_column(String(32), ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    unlinked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class SupportMapRow(Base):
+    """One line of a person's support map: for one kind of stress, what helps and what does not."""
+
+    __tablename__ = "support_maps"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = _person_fk()
+    context: Mapped[str] = mapped_column(String(20))
+    helps: Mapped[list[Any]] = mapped_column(default=list)
+    not_helpful: Mapped[list[Any]] = mapped_column(default=list)
+    words: Mapped[Sealed | None] = mapped_column(EncryptedText)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __table_args__ = (UniqueConstraint("person_id", "context"),)
+
+
+class CheckinRow(Base):
+    """A check-in: mood, optional text (encrypted), its emotions (encrypted), and what the partner may see."""
+
+    __tablename__ = "checkins"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    person_id: Mapped[str] = _person_fk()
+    mood: Mapped[int] = mapped_column(Integer)
+    context: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    text: Mapped[Sealed | None] = mapped_column(EncryptedText)
+    emotions: Mapped[Sealed | None] = mapped_column(EncryptedText)
+    visibility: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class SupportSuggestionRow(Base):
+    """A suggestion to the supporting partner after a check-in, with its propensity and the rating."""
+
+    __tablename__ = "support_suggestions"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    pair_id: Mapped[str] = mapped_column(String(32), ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
+    checkin_id: Mapped[str] = mapped_column(String(32), ForeignKey("checkins.id", ondelete="CASCADE"))
+    supporter_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    supported_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    propensity: Mapped[float] = mapped_column(Float)
+    policy_version: Mapped[str] = mapped_column(String(40))
+    features: Mapped[list[Any]] = mapped_column()
+    reasons: Mapped[list[Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 class PolicyStateRow(Base):
     """Sufficient statistics of the bandit: one row for the population, one per person."""
 
@@ -193,6 +281,11 @@ PERSONAL_TABLES: tuple[type[Base], ...] = (
     PracticeAttemptRow,
     FeedbackEventRow,
     WrittenAttemptRow,
+    InviteRow,
+    PairRow,
+    SupportMapRow,
+    CheckinRow,
+    SupportSuggestionRow,
     PolicyStateRow,
 )
 """Every table that holds data about a person (for export and deletion checks)."""

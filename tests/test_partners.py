@@ -1,0 +1,280 @@
+"""Partners end to end: linking, maps, check-ins, suggestions, ratings, patterns, and what never leaks."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from attunement import Coach
+from attunement.config import Settings
+from attunement.domain.support import EmotionFamily, StressContext, SupportKind, Visibility
+from attunement.errors import InvalidInputError, NotFoundError
+from attunement.services import PracticeService
+from attunement.services.partners import PartnerService
+from attunement.services.text import TextService
+
+ANGRY = "I am furious, my brother lied to me again and I'm so angry I can't think."
+
+
+@pytest.fixture(scope="module")
+def text_service(tmp_path_factory: pytest.TempPathFactory) -> TextService:
+    return TextService(Settings(data_dir=tmp_path_factory.mktemp("models")))
+
+
+@pytest.fixture
+def partners(service: PracticeService, text_service: TextService) -> PartnerService:
+    for handle in ("ana", "ben", "cy"):
+        service.create_person(handle)
+    return PartnerService(service, text_service)
+
+
+def link(partners: PartnerService) -> None:
+    partners.accept("ben", partners.invite("ana").code)
+
+
+def test_the_whole_flow_for_two_people(partners: PartnerService) -> None:
+    link(partners)
+    assert partners.partner("ana").handle == "ben" and partners.partner("ben").handle == "ana"  # type: ignore[union-attr]
+    partners.set_support_map(
+        "ana", "work_study", helps=["listening", "closeness"], not_helpful=["practical"], words="hear me out"
+    )
+    result = partners.checkin(
+        "ana",
+        2,
+        text="My manager shouted at me in front of everyone, I feel so humiliated and sad.",
+        context="work_study",
+        share="emotions",
+    )
+    assert result.shared_with_partner and result.emotions
+    [suggestion] = partners.suggestions("ben")
+    assert suggestion.kind in {SupportKind.LISTENING, SupportKind.CLOSENESS}
+    assert 2 <= len(suggestion.phrasings) <= 4 and suggestion.why and suggestion.talk_together
+    assert "support map" in suggestion.explanation
+    assert suggestion.checkin.mood == 2 and suggestion.checkin.emotions and suggestion.checkin.text is None
+
+    # Ana says how supported she felt; the pair's statistics learn from it.
+    [(suggestion_id, kind, _)] = partners.support_to_rate("ana")
+    assert suggestion_id == suggestion.id and kind == suggestion.kind
+    assert partners.rate("ana", suggestion_id, 5) == 1.0
+    with partners.practice.db.session() as session:
+        keys = session.execute(sa.text("select key from policy_states")).scalars().all()
+    assert any(k.startswith("support:") and k != "support:population" for k in keys)
+    assert partners.support_to_rate("ana") == []
+    with pytest.raises(InvalidInputError, match="already rated"):
+        partners.rate("ana", suggestion_id, 4)
+
+
+def test_invites_expire_are_revocable_and_single_use(partners: PartnerService) -> None:
+    now = datetime(2026, 11, 1, 12, tzinfo=UTC)
+    old = partners.invite("ana", hours=1, at=now)
+    with pytest.raises(InvalidInputError, match="expired or been revoked"):
+        partners.accept("ben", old.code, at=now + timedelta(hours=2))
+    revoked = partners.invite("ana", at=now)
+    assert partners.revoke_invites("ana", at=now) >= 1
+    with pytest.raises(InvalidInputError, match="expired or been revoked"):
+        partners.accept("ben", revoked.code, at=now)
+    own = partners.invite("ana", at=now)
+    with pytest.raises(InvalidInputError, match="your own invite"):
+        partners.accept("ana", own.code, at=now)
+    assert partners.accept("ben", own.code.lower().replace("-", " "), at=now).handle == "ana"
+    with pytest.raises(InvalidInputError, match="expired or been revoked"):
+        partners.accept("cy", own.code, at=now)
+    with pytest.raises(InvalidInputError, match="already linked"):
+        partners.invite("ben")
+    with pytest.raises(InvalidInputError, match="not valid"):
+        partners.accept("cy", "NOPE-NOPE")
+
+
+@pytest.mark.parametrize(
+    ("share", "mood", "emotions", "text"),
+    [("mood", True, False, False), ("emotions", True, True, False), ("text", True, True, True)],
+)
+def test_the_partner_sees_exactly_what_was_shared(
+    partners: PartnerService, share: str, mood: bool, emotions: bool, text: bool
+) -> None:
+    link(partners)
+    partners.checkin("ana", 3, text=ANGRY, context="family", share=share)
+    [seen] = partners.partner_checkins("ben")
+    assert (seen.mood is not None) == mood
+    assert (seen.emotions is not None) == emotions and (seen.context is not None) == emotions
+    assert (seen.text == ANGRY) == text and (seen.text is None) == (not text)
+    [suggestion] = partners.suggestions("ben")
+    assert suggestion.checkin == seen
+    if not emotions:  # phrasings follow the mood, so they give away no hidden emotion
+        assert suggestion.phrasings == partners.guide.kind(suggestion.kind).phrasings[EmotionFamily.UNSURE]
+
+
+def test_nothing_shared_means_nothing_seen(partners: PartnerService) -> None:
+    link(partners)
+    result = partners.checkin("ana", 1, text=ANGRY, share="nothing")
+    assert not result.shared_with_partner
+    assert partners.partner_checkins("ben") == [] and partners.suggestions("ben") == []
+
+
+def test_unlinking_stops_all_sharing_at_once(partners: PartnerService) -> None:
+    link(partners)
+    partners.checkin("ana", 2, text=ANGRY, share="text")
+    assert partners.partner_checkins("ben") and partners.suggestions("ben")
+    partners.unlink("ben")
+    assert partners.partner("ana") is None
+    assert partners.partner_checkins("ben") == [] and partners.suggestions("ben") == []
+    assert partners.partner_checkins("ana") == []
+    with pytest.raises(InvalidInputError, match="not linked"):
+        partners.unlink("ana")
+
+
+def test_people_outside_the_pair_see_nothing_and_cannot_rate(partners: PartnerService) -> None:
+    link(partners)
+    partners.checkin("ana", 2, text=ANGRY, share="text")
+    [suggestion] = partners.suggestions("ben")
+    assert partners.partner_checkins("cy") == [] and partners.suggestions("cy") == []
+    assert partners.suggestions("ana") == []  # the supported person is not the supporter
+    for handle in ("cy", "ben"):
+        with pytest.raises(NotFoundError):
+            partners.rate(handle, suggestion.id, 5)
+    assert partners.patterns("cy") == [] and partners.support_map("cy").entries == {}
+
+
+def test_earlier_check_ins_stay_private_after_linking(partners: PartnerService) -> None:
+    partners.checkin(
+        "ana", 1, text="before we linked", share="text", at=datetime.now(UTC) - timedelta(days=1)
+    )
+    link(partners)
+    assert partners.partner_checkins("ben") == []
+
+
+def test_repeated_distress_points_to_professional_help(partners: PartnerService) -> None:
+    link(partners)
+    start = datetime.now(UTC) - timedelta(days=3)
+    results = [partners.checkin("ana", 1, share="mood", at=start + timedelta(days=i)) for i in range(3)]
+    assert results[0].professional_help is None and results[-1].professional_help
+    assert partners.suggestions("ben")[0].professional_help
+    crisis = partners.checkin("cy", 3, text="I want to kill myself tonight.")
+    assert crisis.crisis.flagged and crisis.professional_help and "988" in crisis.crisis.message()
+
+
+def test_patterns_come_with_evidence_and_only_for_their_owner(partners: PartnerService) -> None:
+    link(partners)
+    now = datetime.now(UTC)
+    for days, mood, context in [
+        (1, 2, "work_study"),
+        (2, 2, "work_study"),
+        (3, 4, "family"),
+        (4, 5, "family"),
+    ]:
+        partners.checkin(
+            "ana", mood, context=context, text="long day", share="mood", at=now - timedelta(days=days)
+        )
+    for suggestion in partners.suggestions("ben", limit=10):
+        partners.rate("ana", suggestion.id, 4)
+    titles = {i.title: i for i in partners.patterns("ana", at=now)}
+    assert {"Mood this week", "Harder contexts"} <= set(titles)
+    assert "work or study" in titles["Harder contexts"].detail
+    assert all(i.evidence for i in titles.values())
+    assert partners.patterns("ben", at=now) == []
+
+
+def test_free_text_is_encrypted_at_rest(partners: PartnerService, database_url: str) -> None:
+    link(partners)
+    partners.set_support_map("ana", "loss", helps=["closeness"], words="hold my hand quietly")
+    partners.checkin("ana", 2, text="I keep thinking about grandpa's garden", share="text")
+    with partners.practice.db.engine.connect() as connection:
+        for table, column in [("checkins", "text"), ("checkins", "emotions"), ("support_maps", "words")]:
+            raw = connection.execute(sa.text(f"select {column} from {table}")).scalar_one()
+            assert raw is not None and b"grandpa" not in bytes(raw) and b"hold my hand" not in bytes(raw)
+    assert partners.support_map("ana").entries[StressContext.LOSS].words == "hold my hand quietly"
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda p: p.checkin("ana", 0), "mood must be a whole number"),
+        (lambda p: p.checkin("ana", 3, context="moon"), "Unknown kind of stress"),
+        (lambda p: p.checkin("ana", 3, share="everyone"), "Unknown sharing level"),
+        (lambda p: p.checkin("ana", 3, text="x" * 2001), "at most 2,000"),
+        (lambda p: p.set_support_map("ana", "loss", helps=["space"], not_helpful=["space"]), "both help"),
+        (lambda p: p.set_support_map("ana", "loss", helps=["hugs"]), "Unknown kind of support"),
+        (lambda p: p.invite("ana", hours=0), "from 1 hour"),
+        (lambda p: p.rate("ana", "nope", 3), "No support suggestion"),
+    ],
+)
+def test_bad_input_is_one_sentence(partners: PartnerService, call: object, message: str) -> None:
+    with pytest.raises((InvalidInputError, NotFoundError), match=message):
+        call(partners)  # type: ignore[operator]
+
+
+def test_the_facade_runs_the_flow(settings: Settings) -> None:
+    coach = Coach(settings)
+    coach.create_person("ana"), coach.create_person("ben")
+    coach.accept_partner("ben", coach.invite_partner("ana").code)
+    coach.set_support_map("ana", "everyday", helps=[Visibility.MOOD and "together"])
+    coach.checkin("ana", 4, text="We finally finished the kitchen!", share="emotions")
+    [suggestion] = coach.support_suggestions("ben")
+    assert coach.rate_support("ana", suggestion.id, 4) == 0.75
+    assert coach.patterns("ana")
+    coach.unlink_partner("ana")
+    assert coach.support_suggestions("ben") == []
+
+
+# CLI ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    from attunement.config import get_settings
+
+    for name in list(os.environ):
+        if name.startswith("ATTUNE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("ATTUNE_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    yield tmp_path / "data"
+    get_settings.cache_clear()
+
+
+def attune(*args: str, input: str | None = None) -> tuple[int, str]:
+    from typer.testing import CliRunner
+
+    from attunement.cli import app
+    from attunement.config import get_settings
+
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, list(args), input=input, terminal_width=160)
+    return result.exit_code, " ".join(result.output.split())
+
+
+def test_cli_two_partners(home: Path) -> None:
+    assert attune("init", "--handle", "ana", "--yes")[0] == 0
+    assert attune("init", "--handle", "ben", "--yes")[0] == 0
+    code, out = attune("partner", "invite", "-p", "ana")
+    assert code == 0, out
+    invite = out.split("Your invite code: ")[1].split()[0]
+    code, out = attune("partner", "accept", invite, "-p", "ben")
+    assert code == 0 and "linked with ana" in out
+    code, out = attune("partner", "map", "-p", "ana", "--context", "work_study", "--helps", "listening")
+    assert code == 0, out
+    code, out = attune(
+        "checkin", "-p", "ana", "--mood", "2", "--text", "awful meeting today", "--context", "work_study",
+        "--share", "emotions",
+    )  # fmt: skip
+    assert code == 0 and "Shared with your partner" in out
+    code, out = attune("support", "-p", "ben")
+    assert code == 0 and "Supporting your partner" in out and "Why:" in out
+    code, out = attune("support", "-p", "ana")
+    suggestion_id = out.split("--rate ")[1].split()[0]
+    code, out = attune("support", "-p", "ana", "--rate", suggestion_id, "5")
+    assert code == 0 and "Thank you" in out
+    code, out = attune("partner", "unlink", "-p", "ben", "--yes")
+    assert code == 0 and "Unlinked" in out
+    code, out = attune("support", "-p", "ben")
+    assert "Nothing new" in out
+    code, out = attune("checkin", "-p", "ana", "--mood", "9")
+    assert code != 0 and "Traceback" not in out
+    with sqlite3.connect(home / "attunement.db") as db:
+        assert db.execute("select count(*) from checkins").fetchone() == (1,)
