@@ -15,11 +15,12 @@ closeness and listening when sad, reassurance and information when anxious,
 listening and space when angry, doing something together and reassurance
 when glad) and a taste N(0, 0.08) per (context, kind). Their **stated**
 support map names, per context, the two kinds that truly help most and the
-one that helps least. A share ``--wrong`` of partners are mistaken about
-themselves, the way people often are ("I want solutions" when listening is
-what helps; unwanted support is a known cost, Bolger and Amarel 2007): wherever
-the map would name their favourite kind, it names instead a kind that in truth
-they dislike. A check-in has a context (uniform) and an emotion family
+one that helps least, except that for a share ``--wrong`` of (partner,
+context) lines they are mistaken about themselves, the way people often are
+("I want solutions" when listening is what helps; unwanted support has real
+costs, Bolger and Amarel 2007): that line names as helping two kinds drawn
+from those that in truth are not among their top three, and names nothing as
+unhelpful. A check-in has a context (uniform) and an emotion family
 (context-dependent: loss is mostly sad, work mostly anxious or angry, ...);
 after the suggested support the partner rates how supported they felt,
 ``round(N(3 + 2.5 u, 0.8))`` clipped to 1-5, and the reward is
@@ -98,8 +99,6 @@ def make_couple(rng: np.random.Generator, wrong_share: float) -> Couple:
     liked, disliked = order[:2], order[2 : 2 + int(rng.integers(1, 3))]
     person = np.zeros(n_k)
     person[liked], person[disliked] = 0.3, -0.3
-    believed = disliked[0]  # what a mistaken partner thinks helps, instead of liked[0]
-    mistaken = rng.random() < wrong_share
     utility = np.zeros((len(STRESS_CONTEXTS), len(EMOTION_FAMILIES), n_k))
     entries, wrong = {}, []
     for c, context in enumerate(STRESS_CONTEXTS):
@@ -111,10 +110,11 @@ def make_couple(rng: np.random.Generator, wrong_share: float) -> Couple:
             for kind in FAMILY_BONUS[family]:
                 u[SUPPORT_KINDS.index(kind)] += 0.15
             utility[c, f] = u
-        ranked = list(np.argsort(-base))
+        ranked = [int(k) for k in np.argsort(-base)]
         stated_helps, stated_not = ranked[:2], ranked[-1:]
-        if mistaken and liked[0] in stated_helps:
-            stated_helps = [believed if k == liked[0] else k for k in stated_helps]
+        if rng.random() < wrong_share:  # mistaken about this kind of stress
+            stated_helps = [int(k) for k in rng.choice(ranked[3:], size=2, replace=False)]
+            stated_not = []
             wrong.append(context)
         entries[context] = MapEntry(
             context,

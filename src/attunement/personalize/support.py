@@ -9,6 +9,9 @@ is scored from features of (the check-in, the kind):
 * ``usually_helps``: how likely the next-strategy model finds the strategies
   of this kind for the check-in's text (the prior of what usually helps in
   ESConv's support conversations); 1/8 when there is no text;
+* ``stance_elsewhere``: the mean stance of this kind over the map's other
+  kinds of stress (preferences carry over: someone who wants listening about
+  work and family likely wants it about health too, whatever that line says);
 * one indicator per kind, per (kind, emotion family) and per (kind, stress
   context): what the pair learns beyond the map.
 
@@ -48,14 +51,14 @@ from attunement.domain.support import (
 )
 from attunement.personalize.policy import SufficientStats, ThompsonPolicy
 
-SUPPORT_FEATURES_VERSION = "s1"
+SUPPORT_FEATURES_VERSION = "s2"
 SUPPORT_POLICY_VERSION = f"pair-lints-{SUPPORT_FEATURES_VERSION}"
 N_KINDS, N_FAMILIES, N_CONTEXTS = len(SUPPORT_KINDS), len(EMOTION_FAMILIES), len(STRESS_CONTEXTS)
-_KIND0 = 3
+_KIND0 = 4
 _FAMILY0 = _KIND0 + N_KINDS
 _CONTEXT0 = _FAMILY0 + N_KINDS * N_FAMILIES
 N_SUPPORT_FEATURES = _CONTEXT0 + N_KINDS * N_CONTEXTS
-PRIOR_WEIGHTS = {"bias": 0.5, "stance": 0.25, "usually_helps": 0.4}
+PRIOR_WEIGHTS = {"bias": 0.5, "stance": 0.25, "usually_helps": 0.4, "stance_elsewhere": 0.15}
 # Indicator values: with one isotropic prior, an indicator of value s has prior variance s^2 tau^2, so
 # these set how readily the pair's weights move per kind, per (kind, family) and per (kind, context).
 KIND_SCALE, FAMILY_SCALE, CONTEXT_SCALE = 1.0, 0.5, 0.5
@@ -65,6 +68,7 @@ def support_prior_mean() -> NDArray[np.float64]:
     """Starting weights: a kind the map says helps scores 0.25 above a neutral one, 0.25 below if not."""
     mean = np.zeros(N_SUPPORT_FEATURES)
     mean[0], mean[1], mean[2] = PRIOR_WEIGHTS["bias"], PRIOR_WEIGHTS["stance"], PRIOR_WEIGHTS["usually_helps"]
+    mean[3] = PRIOR_WEIGHTS["stance_elsewhere"]
     return mean
 
 
@@ -88,6 +92,7 @@ def support_features(context: SupportContext) -> NDArray[np.float64]:
         phi[k, 0] = 1.0
         phi[k, 1] = context.support_map.stance(context.stress, kind)
         phi[k, 2] = context.usually_helps.get(kind, 1.0 / N_KINDS) if context.usually_helps else 1.0 / N_KINDS
+        phi[k, 3] = context.support_map.stance_elsewhere(context.stress, kind)
         phi[k, _KIND0 + k] = KIND_SCALE
         phi[k, _FAMILY0 + k * N_FAMILIES + family] = FAMILY_SCALE
         phi[k, _CONTEXT0 + k * N_CONTEXTS + stress] = CONTEXT_SCALE
