@@ -278,3 +278,21 @@ def test_cli_two_partners(home: Path) -> None:
     assert code != 0 and "Traceback" not in out
     with sqlite3.connect(home / "attunement.db") as db:
         assert db.execute("select count(*) from checkins").fetchone() == (1,)
+
+
+def test_patterns_reach_the_partner_only_while_shared(partners: PartnerService) -> None:
+    link(partners)
+    now = datetime.now(UTC)
+    for days in (1, 2):
+        partners.checkin("ana", 2, text="so tired and sad", share="nothing", at=now - timedelta(days=days))
+    assert partners.patterns("ana", at=now) and partners.partner_patterns("ben", at=now) == []
+    partners.practice.set_consent("ana", "share_patterns", True)
+    assert [i.title for i in partners.partner_patterns("ben", at=now)] == [
+        i.title for i in partners.patterns("ana", at=now)
+    ]
+    assert partners.partner_patterns("cy", at=now) == []
+    partners.practice.set_consent("ana", "share_patterns", False)
+    assert partners.partner_patterns("ben", at=now) == []
+    partners.practice.set_consent("ana", "share_patterns", True)
+    partners.unlink("ana")
+    assert partners.partner_patterns("ben", at=now) == []

@@ -124,7 +124,11 @@ def test_without_reflection_consent_the_reflection_is_not_kept(service: Practice
     )
     assert not result.reflection_stored
     assert service.history("ana")[0].reflection is None
-    assert service.person("ana").consents == {"personalization": True, "store_reflections": False}
+    assert service.person("ana").consents == {
+        "personalization": True,
+        "store_reflections": False,
+        "share_patterns": False,
+    }
 
 
 @pytest.mark.parametrize(

@@ -36,7 +36,7 @@ from attunement.cli.written import (
 )
 from attunement.config import get_settings
 from attunement.domain.assessment import SkillEstimate
-from attunement.domain.consent import Purpose
+from attunement.domain.consent import ONBOARDING
 from attunement.domain.exercises import DIFFICULTY_LABELS, Modality
 from attunement.domain.safety import CrisisScreen
 from attunement.errors import InvalidInputError
@@ -109,7 +109,7 @@ def init(
             return
         handle = typer.prompt("Choose a handle (lowercase, e.g. sam)")
     consents = []
-    for purpose in Purpose:
+    for purpose in ONBOARDING:
         if yes or typer.confirm(purpose.description + " Agree?", default=True):
             consents.append(purpose)
     person = service.create_person(

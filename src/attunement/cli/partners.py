@@ -10,6 +10,7 @@ from rich.table import Table
 
 from attunement.cli.common import PersonOption, friendly_errors, out, practice_service, resolve_person
 from attunement.config import get_settings
+from attunement.domain.consent import Purpose
 from attunement.domain.support import SUPPORT_KINDS, StressContext, Visibility
 
 if TYPE_CHECKING:
@@ -242,13 +243,32 @@ def support(
 
 
 @friendly_errors
-def patterns(person: PersonOption = None) -> None:
-    """Patterns in your own check-ins this week, with the evidence; only you see them.
+def patterns(
+    partner: Annotated[
+        bool, typer.Option("--partner", help="Your partner's patterns, if they share them.")
+    ] = False,
+    share: Annotated[
+        bool | None,
+        typer.Option("--share/--stop-sharing", help="Let your partner see your patterns, or stop."),
+    ] = None,
+    person: PersonOption = None,
+) -> None:
+    """Patterns in your own check-ins this week, with the evidence; only you see them unless you share.
 
     Example: attune patterns
     """
     partners = _partners()
-    insights = partners.patterns(_person(partners, person))
+    handle = _person(partners, person)
+    if share is not None:
+        partners.practice.set_consent(handle, Purpose.SHARE_PATTERNS, share)
+        out.print(
+            "Your partner can now see your patterns." if share else "Your patterns are yours alone again."
+        )
+        return
+    insights = partners.partner_patterns(handle) if partner else partners.patterns(handle)
+    if partner and not insights:
+        out.print("Your partner does not share patterns (or has none yet).")
+        return
     if not insights:
         out.print("No patterns yet: a few check-ins over a week or two will show some.")
     for insight in insights:

@@ -18,6 +18,7 @@ class Purpose(StrEnum):
 
     PERSONALIZATION = "personalization"
     STORE_REFLECTIONS = "store_reflections"
+    SHARE_PATTERNS = "share_patterns"
 
     @property
     def description(self) -> str:
@@ -33,4 +34,11 @@ _DESCRIPTIONS = {
         "Keep the reflections you write, encrypted with a key only your account holds, "
         "so you can reread them."
     ),
+    Purpose.SHARE_PATTERNS: (
+        "Let your linked partner see your weekly patterns (moods, emotions, what helped; never your words), "
+        "until you stop sharing."
+    ),
 }
+
+ONBOARDING: tuple[Purpose, ...] = (Purpose.PERSONALIZATION, Purpose.STORE_REFLECTIONS)
+"""The purposes asked about when a person joins; sharing with a partner is asked for when it arises."""

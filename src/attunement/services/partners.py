@@ -574,16 +574,29 @@ class PartnerService:
     # patterns -------------------------------------------------------------
 
     def patterns(self, handle: str, *, at: datetime | None = None) -> list[Insight]:
-        """This week's patterns in the person's own check-ins, each with its evidence (only they see it)."""
-        moment = _now(at)
+        """This week's patterns in the person's own check-ins, each with its evidence (only they see
+        them, unless they consent to share them with their partner: :meth:`partner_patterns`)."""
         with self.practice.db.session() as session:
             person = repo.person_by_handle(session, handle)
-            rows = q.checkins(session, person.id, moment - timedelta(weeks=4))
-            emotions = {
-                c.id: json.loads(self.practice.keyring.open(session, person.id, c.emotions) or "[]")
-                for c in rows
-            }
-            rated = [r for r in q.suggestions_about(session, person.id) if r.rating is not None]
+            return self._patterns(session, person.id, _now(at))
+
+    def partner_patterns(self, handle: str, *, at: datetime | None = None) -> list[Insight]:
+        """The partner's patterns, only while linked and while the partner consents to share them."""
+        with self.practice.db.session() as session:
+            person = repo.person_by_handle(session, handle)
+            pair = q.active_pair(session, person.id)
+            if pair is None:
+                return []
+            other = _other(pair, person.id)
+            if not repo.latest_consents(session, other).get(Purpose.SHARE_PATTERNS.value, False):
+                return []
+            return self._patterns(session, other, _now(at))
+
+    def _patterns(self, session: Session, person_id: str, moment: datetime) -> list[Insight]:
+        rows = q.checkins(session, person_id, moment - timedelta(weeks=4))
+        keyring = self.practice.keyring
+        emotions = {c.id: json.loads(keyring.open(session, person_id, c.emotions) or "[]") for c in rows}
+        rated = [r for r in q.suggestions_about(session, person_id) if r.rating is not None]
         return _insights(rows, emotions, rated, moment)
 
 
