@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from attunement.config import Settings
 from attunement.services import TEST_MASTER_KEY, PracticeService
+from attunement.services.text import TextService
 
 POSTGRES_URL = os.environ.get("ATTUNE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -80,3 +81,36 @@ def service(settings: Settings) -> Iterator[PracticeService]:
 def neutral_answers(service: PracticeService, value: int = 3) -> dict[str, int]:
     """An answer for every questionnaire item."""
     return {item.id: value for item in service.questionnaire.items}
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh data folder on SQLite, seen by every ``attune`` call in the test."""
+    from attunement.config import get_settings
+
+    for name in list(os.environ):
+        if name.startswith("ATTUNE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("ATTUNE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ATTUNE_SEED", "5")
+    get_settings.cache_clear()
+    yield tmp_path / "data"
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def text_service(tmp_path_factory: pytest.TempPathFactory) -> TextService:
+    """The text models, loaded once for the whole run."""
+    return TextService(Settings(data_dir=tmp_path_factory.mktemp("models")))
+
+
+def attune_text(*args: str, input: str | None = None) -> tuple[int, str]:
+    """Run ``attune ARGS`` in-process: the exit code and the output with line wrapping undone."""
+    from typer.testing import CliRunner
+
+    from attunement.cli import app
+    from attunement.config import get_settings
+
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, list(args), input=input, terminal_width=160)
+    return result.exit_code, " ".join(result.output.split())

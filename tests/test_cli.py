@@ -7,7 +7,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,19 +18,6 @@ from attunement.config import get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = sorted(get_command(app).commands)  # type: ignore[attr-defined]
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A fresh data folder on SQLite, seen by every ``attune`` call in the test."""
-    for name in list(os.environ):
-        if name.startswith("ATTUNE_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("ATTUNE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("ATTUNE_SEED", "5")
-    get_settings.cache_clear()
-    yield tmp_path / "data"
-    get_settings.cache_clear()
 
 
 def attune(*args: str, input: str | None = None) -> Result:

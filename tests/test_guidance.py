@@ -9,7 +9,7 @@ import pytest
 
 from attunement.content.guidance import FEEDBACK_FILE, MINIMUM_TIPS, load_feedback_guide
 from attunement.domain.guidance import FEELINGS, MECHANISMS, EmotionWords, FeedbackGuide, Tip, TipKind
-from attunement.domain.scenarios import EMOTIONS
+from attunement.domain.labels import EMOTIONS
 from attunement.errors import ContentError
 
 SAMPLES = (("sad", "Amara"), ("let down", "your brother"))

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,13 +16,9 @@ from attunement.errors import InvalidInputError, NotFoundError
 from attunement.services import PracticeService
 from attunement.services.partners import PartnerService
 from attunement.services.text import TextService
+from tests.conftest import attune_text
 
 ANGRY = "I am furious, my brother lied to me again and I'm so angry I can't think."
-
-
-@pytest.fixture(scope="module")
-def text_service(tmp_path_factory: pytest.TempPathFactory) -> TextService:
-    return TextService(Settings(data_dir=tmp_path_factory.mktemp("models")))
 
 
 @pytest.fixture
@@ -225,56 +219,32 @@ def test_the_facade_runs_the_flow(settings: Settings) -> None:
 # CLI ----------------------------------------------------------------------
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    from attunement.config import get_settings
-
-    for name in list(os.environ):
-        if name.startswith("ATTUNE_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("ATTUNE_DATA_DIR", str(tmp_path / "data"))
-    get_settings.cache_clear()
-    yield tmp_path / "data"
-    get_settings.cache_clear()
-
-
-def attune(*args: str, input: str | None = None) -> tuple[int, str]:
-    from typer.testing import CliRunner
-
-    from attunement.cli import app
-    from attunement.config import get_settings
-
-    get_settings.cache_clear()
-    result = CliRunner().invoke(app, list(args), input=input, terminal_width=160)
-    return result.exit_code, " ".join(result.output.split())
-
-
 def test_cli_two_partners(home: Path) -> None:
-    assert attune("init", "--handle", "ana", "--yes")[0] == 0
-    assert attune("init", "--handle", "ben", "--yes")[0] == 0
-    code, out = attune("partner", "invite", "-p", "ana")
+    assert attune_text("init", "--handle", "ana", "--yes")[0] == 0
+    assert attune_text("init", "--handle", "ben", "--yes")[0] == 0
+    code, out = attune_text("partner", "invite", "-p", "ana")
     assert code == 0, out
     invite = out.split("Your invite code: ")[1].split()[0]
-    code, out = attune("partner", "accept", invite, "-p", "ben")
+    code, out = attune_text("partner", "accept", invite, "-p", "ben")
     assert code == 0 and "linked with ana" in out
-    code, out = attune("partner", "map", "-p", "ana", "--context", "work_study", "--helps", "listening")
+    code, out = attune_text("partner", "map", "-p", "ana", "--context", "work_study", "--helps", "listening")
     assert code == 0, out
-    code, out = attune(
+    code, out = attune_text(
         "checkin", "-p", "ana", "--mood", "2", "--text", "awful meeting today", "--context", "work_study",
         "--share", "emotions",
     )  # fmt: skip
     assert code == 0 and "Shared with your partner" in out
-    code, out = attune("support", "-p", "ben")
+    code, out = attune_text("support", "-p", "ben")
     assert code == 0 and "Supporting your partner" in out and "Why:" in out
-    code, out = attune("support", "-p", "ana")
+    code, out = attune_text("support", "-p", "ana")
     suggestion_id = out.split("--rate ")[1].split()[0]
-    code, out = attune("support", "-p", "ana", "--rate", suggestion_id, "5")
+    code, out = attune_text("support", "-p", "ana", "--rate", suggestion_id, "5")
     assert code == 0 and "Thank you" in out
-    code, out = attune("partner", "unlink", "-p", "ben", "--yes")
+    code, out = attune_text("partner", "unlink", "-p", "ben", "--yes")
     assert code == 0 and "Unlinked" in out
-    code, out = attune("support", "-p", "ben")
+    code, out = attune_text("support", "-p", "ben")
     assert "Nothing new" in out
-    code, out = attune("checkin", "-p", "ana", "--mood", "9")
+    code, out = attune_text("checkin", "-p", "ana", "--mood", "9")
     assert code != 0 and "Traceback" not in out
     with sqlite3.connect(home / "attunement.db") as db:
         assert db.execute("select count(*) from checkins").fetchone() == (1,)

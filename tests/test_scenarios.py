@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from attunement.content.scenarios import load_scenarios
-from attunement.domain.scenarios import EMOTIONS, RELATIONSHIPS, Scenario, ScenarioSet
+from attunement.domain.labels import EMOTIONS
+from attunement.domain.scenarios import RELATIONSHIPS, Scenario, ScenarioSet
 from attunement.domain.skills import SKILLS, Skill
 from attunement.errors import ContentError, NotFoundError
 

@@ -19,6 +19,7 @@ from attunement.errors import InvalidInputError, NotFoundError
 from attunement.services import PracticeService
 from attunement.services.text import TextService
 from attunement.services.written import WrittenPracticeService
+from tests.conftest import attune_text
 
 SCENARIO = "grief-01-the-voicemail"  # Tomás called his late father's phone to hear the voicemail
 SCRIPT = [  # from dismissive to warm and curious
@@ -29,11 +30,6 @@ SCRIPT = [  # from dismissive to warm and curious
     "Oh Tomás, I'm so sorry. Hearing his voice and knowing it goes quiet on Friday sounds like losing "
     "a bit of him all over again. What does he say on it? I'd love to hear about him if you want to tell me.",
 ]
-
-
-@pytest.fixture(scope="module")
-def text_service(tmp_path_factory: pytest.TempPathFactory) -> TextService:
-    return TextService(Settings(data_dir=tmp_path_factory.mktemp("models")))
 
 
 @pytest.fixture
@@ -182,46 +178,20 @@ def test_coach_runs_written_practice(settings: Settings) -> None:
 # CLI ----------------------------------------------------------------------
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    import os
-
-    from attunement.config import get_settings
-
-    for name in list(os.environ):
-        if name.startswith("ATTUNE_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("ATTUNE_DATA_DIR", str(tmp_path / "data"))
-    get_settings.cache_clear()
-    yield tmp_path / "data"
-    get_settings.cache_clear()
-
-
-def attune(*args: str, input: str | None = None) -> tuple[int, str]:
-    from typer.testing import CliRunner
-
-    from attunement.cli import app
-    from attunement.config import get_settings
-
-    get_settings.cache_clear()
-    result = CliRunner().invoke(app, list(args), input=input, terminal_width=140)
-    return result.exit_code, " ".join(result.output.split())
-
-
 def test_cli_written_practice_with_a_second_try(home: Path) -> None:
-    assert attune("init", "--handle", "sam", "--yes")[0] == 0
-    code, out = attune("practice", "--scenario", SCENARIO, input=f"{SCRIPT[1]}\ny\n{SCRIPT[-1]}\n")
+    assert attune_text("init", "--handle", "sam", "--yes")[0] == 0
+    code, out = attune_text("practice", "--scenario", SCENARIO, input=f"{SCRIPT[1]}\ny\n{SCRIPT[-1]}\n")
     assert code == 0, out
     assert "Tomás writes" in out and "Your reply" in out and "First try → second try" in out
     with sqlite3.connect(home / "attunement.db") as db:
         assert db.execute("select count(*) from written_attempts").fetchone() == (2,)
-    code, out = attune("progress")
+    code, out = attune_text("progress")
     assert code == 0 and "2 written replies scored" in out
 
 
 def test_cli_crisis_reply_shows_resources(home: Path) -> None:
-    assert attune("init", "--handle", "sam", "--yes")[0] == 0
-    code, out = attune("practice", "--scenario", SCENARIO, input="i want to end my life\n")
+    assert attune_text("init", "--handle", "sam", "--yes")[0] == 0
+    code, out = attune_text("practice", "--scenario", SCENARIO, input="i want to end my life\n")
     assert code == 0 and "Support is available" in out and "Practice is paused" in out
 
 
@@ -244,5 +214,5 @@ def test_cli_scores_a_file_of_replies(home: Path, tmp_path: Path) -> None:
     assert len(lines) == 2 and lines[0]["score"] < lines[1]["score"]
     assert {"mechanisms", "suggestions", "acknowledged", "missed", "strategy"} <= set(lines[0])
     replies.write_text('{"reply": "hi"}\n', encoding="utf-8")
-    code, out = attune("practice", "--score", str(replies))
+    code, out = attune_text("practice", "--score", str(replies))
     assert code == 1 and "line 1" in out and "Traceback" not in out

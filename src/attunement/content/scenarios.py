@@ -9,7 +9,8 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from attunement.content.loader import PACKAGE_CONTENT, _read_yaml, _section, _Strict, _validated
-from attunement.domain.scenarios import EMOTIONS, Relationship, Scenario, ScenarioSet
+from attunement.domain.labels import EMOTIONS
+from attunement.domain.scenarios import Relationship, Scenario, ScenarioSet
 from attunement.domain.skills import Skill
 from attunement.errors import ContentError
 

@@ -24,6 +24,7 @@ from typing import Any, Final
 from pydantic import Field, field_validator
 
 from attunement.content.loader import PACKAGE_CONTENT, _read_yaml, _section, _Strict, _validated
+from attunement.domain.labels import STRATEGIES
 from attunement.domain.support import (
     EMOTION_FAMILIES,
     SUPPORT_KINDS,
@@ -37,17 +38,8 @@ from attunement.errors import ContentError
 SUPPORT_FILE = PACKAGE_CONTENT / "support.yaml"
 """The shipped support guide."""
 
-ESCONV_STRATEGIES: Final[tuple[str, ...]] = (
-    "Question",
-    "Restatement or Paraphrasing",
-    "Reflection of feelings",
-    "Self-disclosure",
-    "Affirmation and Reassurance",
-    "Providing Suggestions",
-    "Information",
-    "Others",
-)
-"""The eight ESConv strategies as the corpus spells them (as ``attunement.nlp.labels.STRATEGIES``)."""
+ESCONV_STRATEGIES: Final[tuple[str, ...]] = STRATEGIES
+"""The eight ESConv strategies as the corpus spells them."""
 
 UNMAPPED_STRATEGIES: Final[frozenset[str]] = frozenset({"Others"})
 """ESConv strategies that need not belong to any kind: greetings and small talk are not support."""

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
 
-from attunement.domain.scenarios import EMOTIONS
+from attunement.domain.labels import EMOTIONS
 
 MECHANISMS: Final[tuple[str, ...]] = ("emotional_reactions", "interpretations", "explorations")
 """EPITOME's three mechanisms: warmth about the feeling, understanding shown, gentle questions."""

@@ -25,46 +25,9 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
 
 from attunement.domain.skills import Skill
 from attunement.errors import NotFoundError
-
-EMOTIONS: Final[tuple[str, ...]] = (
-    "admiration",
-    "amusement",
-    "anger",
-    "annoyance",
-    "approval",
-    "caring",
-    "confusion",
-    "curiosity",
-    "desire",
-    "disappointment",
-    "disapproval",
-    "disgust",
-    "embarrassment",
-    "excitement",
-    "fear",
-    "gratitude",
-    "grief",
-    "joy",
-    "love",
-    "nervousness",
-    "optimism",
-    "pride",
-    "realization",
-    "relief",
-    "remorse",
-    "sadness",
-    "surprise",
-    "neutral",
-)
-"""The GoEmotions labels a scenario's message may carry, in label-id order.
-
-The same tuple as ``attunement.nlp.labels.EMOTIONS`` (a test keeps them equal);
-it is repeated here because ``domain`` and ``content`` may not import ``nlp``.
-"""
 
 
 class Relationship(StrEnum):

@@ -21,38 +21,10 @@ from __future__ import annotations
 
 from typing import Final
 
+from attunement.domain.labels import EMOTIONS, STRATEGIES
+
 # --- GoEmotions ---------------------------------------------------------------------------------
 
-EMOTIONS: Final[tuple[str, ...]] = (
-    "admiration",
-    "amusement",
-    "anger",
-    "annoyance",
-    "approval",
-    "caring",
-    "confusion",
-    "curiosity",
-    "desire",
-    "disappointment",
-    "disapproval",
-    "disgust",
-    "embarrassment",
-    "excitement",
-    "fear",
-    "gratitude",
-    "grief",
-    "joy",
-    "love",
-    "nervousness",
-    "optimism",
-    "pride",
-    "realization",
-    "relief",
-    "remorse",
-    "sadness",
-    "surprise",
-    "neutral",
-)
 NEUTRAL: Final = "neutral"
 
 # ekman_mapping.json of the official release, plus neutral so every label has a group.
@@ -124,16 +96,6 @@ LEVELS: Final[tuple[str, ...]] = ("none", "weak", "strong")  # index = EPITOME l
 
 # --- ESConv -------------------------------------------------------------------------------------
 
-STRATEGIES: Final[tuple[str, ...]] = (
-    "Question",
-    "Restatement or Paraphrasing",
-    "Reflection of feelings",
-    "Self-disclosure",
-    "Affirmation and Reassurance",
-    "Providing Suggestions",
-    "Information",
-    "Others",
-)
 
 # Names in the raw collection format (ESConv.json, FailedESConv.json) that differ from the release.
 # The last three are older names found only in FailedESConv.json (11, 7 and 3 turns).

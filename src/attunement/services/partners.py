@@ -64,6 +64,7 @@ from attunement.personalize.support import (
     SupportChooser,
     SupportContext,
 )
+from attunement.services.policy_state import load_stats, save_stats
 from attunement.services.practice import PracticeService, _aware, _now
 from attunement.services.text import TextService
 from attunement.store import partners as q
@@ -73,7 +74,6 @@ from attunement.store.tables import (
     InviteRow,
     PairRow,
     PersonRow,
-    PolicyStateRow,
     SupportMapRow,
     SupportSuggestionRow,
 )
@@ -556,20 +556,10 @@ class PartnerService:
         )
 
     def _load(self, session: Session, key: str, for_update: bool) -> SufficientStats:
-        policy = self.chooser.policy
-        row = repo.policy_state(session, key, for_update=for_update)
-        if row is None or row.policy_version != SUPPORT_POLICY_VERSION or row.n_features != policy.n_features:
-            return policy.new_stats()
-        return SufficientStats.from_bytes(row.stats, policy.n_features)
+        return load_stats(session, key, self.chooser.policy, SUPPORT_POLICY_VERSION, for_update=for_update)
 
     def _save(self, session: Session, key: str, stats: SufficientStats, person_id: str | None) -> None:
-        row = repo.policy_state(session, key)
-        if row is None:
-            row = PolicyStateRow(key=key, person_id=person_id)
-            session.add(row)
-        row.policy_version = SUPPORT_POLICY_VERSION
-        row.n_features = self.chooser.policy.n_features
-        row.stats = stats.to_bytes()
+        save_stats(session, key, stats, self.chooser.policy, SUPPORT_POLICY_VERSION, person_id)
 
     # patterns -------------------------------------------------------------
 

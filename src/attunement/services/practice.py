@@ -33,6 +33,7 @@ from attunement.domain.rewards import RewardWeights, track_record, validate_rati
 from attunement.domain.skills import SKILLS, Skill
 from attunement.errors import InvalidInputError
 from attunement.personalize import POLICY_VERSION, Recommender, SufficientStats
+from attunement.services.policy_state import load_stats, save_stats
 from attunement.services.views import (
     AssessmentResult,
     AttemptResult,
@@ -51,7 +52,6 @@ from attunement.store.tables import (
     ConsentRow,
     FeedbackEventRow,
     PersonRow,
-    PolicyStateRow,
     PracticeAttemptRow,
     RecommendationRow,
     SkillEstimateRow,
@@ -375,20 +375,10 @@ class PracticeService:
         )
 
     def _stats(self, session: Session, key: str, *, for_update: bool = False) -> SufficientStats:
-        row = repo.policy_state(session, key, for_update=for_update)
-        policy = self.recommender.policy
-        if row is None or row.policy_version != POLICY_VERSION or row.n_features != policy.n_features:
-            return policy.new_stats()
-        return SufficientStats.from_bytes(row.stats, policy.n_features)
+        return load_stats(session, key, self.recommender.policy, POLICY_VERSION, for_update=for_update)
 
     def _save_stats(self, session: Session, key: str, stats: SufficientStats, person_id: str | None) -> None:
-        row = repo.policy_state(session, key)
-        if row is None:
-            row = PolicyStateRow(key=key, person_id=person_id)
-            session.add(row)
-        row.policy_version = POLICY_VERSION
-        row.n_features = self.recommender.policy.n_features
-        row.stats = stats.to_bytes()
+        save_stats(session, key, stats, self.recommender.policy, POLICY_VERSION, person_id)
 
     def record_attempt(
         self,
