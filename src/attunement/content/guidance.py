@@ -21,6 +21,8 @@ from typing import Any, Final, Literal
 from pydantic import Field, field_validator
 
 from attunement.content.loader import PACKAGE_CONTENT, _read_yaml, _section, _Strict, _validated
+from attunement.content.loader import clean_text as _clean
+from attunement.content.loader import line_of as _line
 from attunement.domain.guidance import (
     FEELINGS,
     MECHANISMS,
@@ -125,17 +127,6 @@ class _EmotionSchema(_Strict):
         if len(set(cleaned)) != len(cleaned):
             raise ValueError("a word is listed twice")
         return cleaned
-
-
-def _line(raw: Any, key: str | None = None) -> Any:
-    """The line of ``key`` in a YAML mapping, else of the mapping itself, else '?'."""
-    lines = getattr(raw, "key_lines", {})
-    return lines.get(key, getattr(raw, "line", "?")) if key else getattr(raw, "line", "?")
-
-
-def _clean(text: str) -> str:
-    """One line of text: YAML folding and stray spaces undone."""
-    return " ".join(text.split())
 
 
 def _never_say(document: dict[str, Any], path: Path) -> tuple[str, ...]:

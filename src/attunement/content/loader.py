@@ -53,6 +53,17 @@ def _read_yaml(path: Path) -> Any:
         raise ContentError(f"{path}, line {line}: the YAML is malformed ({error.problem}).") from None
 
 
+def line_of(raw: Any, key: str | None = None) -> Any:
+    """The line of ``key`` in a YAML mapping, else of the mapping itself, else '?'."""
+    lines = getattr(raw, "key_lines", {})
+    return lines.get(key, getattr(raw, "line", "?")) if key else getattr(raw, "line", "?")
+
+
+def clean_text(text: str) -> str:
+    """One line of text: YAML folding and stray spaces undone."""
+    return " ".join(text.split())
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 

@@ -24,6 +24,8 @@ from typing import Any, Final
 from pydantic import Field, field_validator
 
 from attunement.content.loader import PACKAGE_CONTENT, _read_yaml, _section, _Strict, _validated
+from attunement.content.loader import clean_text as _clean
+from attunement.content.loader import line_of as _line
 from attunement.domain.labels import STRATEGIES
 from attunement.domain.support import (
     EMOTION_FAMILIES,
@@ -94,17 +96,6 @@ class _KindSchema(_Strict):
                 f"'{value}' is not a Cutrona and Suhr support type (allowed: {', '.join(CUTRONA_SUHR_TYPES)})"
             )
         return value
-
-
-def _line(raw: Any, key: str | None = None) -> Any:
-    """The line of ``key`` in a YAML mapping, else of the mapping itself, else '?'."""
-    lines = getattr(raw, "key_lines", {})
-    return lines.get(key, getattr(raw, "line", "?")) if key else getattr(raw, "line", "?")
-
-
-def _clean(text: str) -> str:
-    """One line of text: YAML folding and stray spaces undone."""
-    return " ".join(text.split())
 
 
 def _phrasings(raw: Any, kind: str, path: Path, seen: dict[str, str]) -> dict[EmotionFamily, tuple[str, ...]]:
