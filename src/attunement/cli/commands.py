@@ -399,7 +399,10 @@ def demo(
 
     service = practice_service()
     person = seed_demo(service)
-    out.print(f"The demo person '{person.handle}' is ready, with four weeks of practice.")
+    out.print(
+        f"The demo person '{person.handle}' is ready, with four weeks of practice and a partner, 'alex' "
+        "(try: attune support --person demo)."
+    )
     if practice_now:
         practice(person=DEMO_HANDLE, minutes=None)
 

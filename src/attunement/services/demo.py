@@ -1,9 +1,15 @@
-"""A demo person with a plausible month of practice, for tours and screenshots.
+"""A demo person with a plausible month of practice and a partner, for tours and screenshots.
 
 The demo person answers the questionnaire like someone who listens well but
 rushes to fix things, then practises most days for four weeks, rating the
 exercises that suit them higher, and retakes the questionnaire after three
 weeks with some growth in validation and reflective responding.
+
+They are linked with a partner, ``alex``, who filled in a support map and
+checks in most evenings (mood only, shared); the demo person gets a support
+suggestion each time and alex rates how supported they felt, so the pair
+bandit has a month of learning to show. No text is involved, so no model is
+loaded.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from attunement.services.practice import PracticeService
 from attunement.services.views import PersonView
 
 DEMO_HANDLE = "demo"
+DEMO_PARTNER = "alex"
 _WEAK = {Skill.VALIDATION, Skill.REFLECTIVE_RESPONDING, Skill.SELF_COMPASSION, Skill.CROSS_CULTURAL}
 _STRONG = {Skill.ACTIVE_LISTENING, Skill.EMPATHIC_CONCERN, Skill.PERSPECTIVE_TAKING}
 _REFLECTIONS = (
@@ -85,4 +92,35 @@ def seed_demo(
         service.record_attempt(
             suggestion.recommendation_id, completed=completed, rating=rating, reflection=reflection, at=moment
         )
+    if not any(p.handle == DEMO_PARTNER for p in service.people()):
+        _seed_partner(service, handle, rng, start, days)
     return service.person(handle)
+
+
+def _seed_partner(
+    service: PracticeService, handle: str, rng: random.Random, start: datetime, days: int
+) -> None:
+    from attunement.services.partners import PartnerService
+    from attunement.services.text import TextService
+
+    partners = PartnerService(service, TextService(service.settings))
+    service.create_person(DEMO_PARTNER, display_name="Alex", at=start)
+    partners.accept(handle, partners.invite(DEMO_PARTNER, at=start).code, at=start)
+    partners.set_support_map(
+        DEMO_PARTNER, "work_study", helps=["listening", "closeness"], not_helpful=["practical"]
+    )
+    partners.set_support_map(DEMO_PARTNER, "family", helps=["reflection", "listening"], not_helpful=["space"])
+    partners.set_support_map(DEMO_PARTNER, "everyday", helps=["together"], not_helpful=["information"])
+    partners.set_support_map(handle, "work_study", helps=["space", "practical"], not_helpful=["reassurance"])
+    liked = {"listening": 5, "closeness": 4, "reflection": 4, "together": 4, "reassurance": 4}
+    for day in range(2, days):
+        if rng.random() < 0.3:
+            continue
+        moment = start + timedelta(days=day, hours=21)
+        context = rng.choice(["work_study", "work_study", "family", "everyday", "health"])
+        mood = max(1, min(5, round(rng.gauss(2.8 if context == "work_study" else 3.5, 0.9))))
+        partners.checkin(DEMO_PARTNER, mood, context=context, share="mood", at=moment)
+        for suggestion in partners.suggestions(handle, limit=1):
+            if not suggestion.rated and rng.random() < 0.85:
+                rating = max(1, min(5, round(rng.gauss(liked.get(suggestion.kind.value, 2.6), 0.7))))
+                partners.rate(DEMO_PARTNER, suggestion.id, rating, at=moment + timedelta(hours=1))
