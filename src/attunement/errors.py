@@ -43,3 +43,11 @@ class ConsentError(AttunementError):
 
 class ModelError(AttunementError):
     """A shipped model file is missing or damaged; the message names it and how to rebuild it."""
+
+
+class PermissionDeniedError(AttunementError):
+    """The caller is not signed in, or may not do this (a wrong password, a missing scope, a stale form)."""
+
+
+class TooManyAttemptsError(AttunementError):
+    """Too many failed attempts in a short time; the message says when to try again."""

@@ -529,6 +529,26 @@ def evaluate(
     print(json.dumps(report))
 
 
+@app.command()
+@friendly_errors
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (default: this machine only).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=32, help="Worker processes.")] = 1,
+) -> None:
+    """Run the web API (JSON under /api/v1, its OpenAPI document and docs at /api/v1/docs).
+
+    Example: attune serve --port 8000
+    """
+    import uvicorn
+
+    practice_service()  # open (and migrate) the database once, before the workers start
+    out.print(f"attunement is listening on http://{host}:{port}/api/v1/docs (Ctrl+C stops it).")
+    uvicorn.run("attunement.web.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
 app.add_typer(partner_app, name="partner")
 app.command()(checkin)
 app.command()(support)

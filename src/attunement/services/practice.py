@@ -31,7 +31,7 @@ from attunement.domain.exercises import Catalogue, Modality
 from attunement.domain.practice import PracticeContext
 from attunement.domain.rewards import RewardWeights, track_record, validate_rating
 from attunement.domain.skills import SKILLS, Skill
-from attunement.errors import InvalidInputError
+from attunement.errors import InvalidInputError, NotFoundError
 from attunement.personalize import POLICY_VERSION, Recommender, SufficientStats
 from attunement.services.policy_state import load_stats, save_stats
 from attunement.services.views import (
@@ -388,8 +388,12 @@ class PracticeService:
         rating: int | None = None,
         reflection: str | None = None,
         at: datetime | None = None,
+        handle: str | None = None,
     ) -> AttemptResult:
         """Record what happened with a suggestion and learn from it.
+
+        With ``handle``, the suggestion must be that person's (as the web app
+        checks): someone else's reads as unknown.
 
         Raises :class:`NotFoundError` for an unknown suggestion and
         :class:`InvalidInputError` for a rating outside 1-5, an over-long
@@ -402,6 +406,8 @@ class PracticeService:
         moment = _now(at)
         with self.db.session() as session:
             rec = repo.recommendation(session, recommendation_id)
+            if handle is not None and repo.person_by_handle(session, handle).id != rec.person_id:
+                raise NotFoundError(f"No suggestion has the id '{recommendation_id}'.")
             if repo.attempt_for(session, recommendation_id) is not None:
                 raise InvalidInputError("This suggestion already has an outcome recorded.")
             skill_change = measured_change(repo.written_attempts_for(session, rec.id))

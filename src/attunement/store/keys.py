@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from sqlalchemy.orm import Session
 
 from attunement.errors import CryptoError
@@ -23,6 +26,11 @@ class Keyring:
     def __init__(self, master_key: bytes) -> None:
         self._master = master_key
         self.master_key_id = key_fingerprint(master_key)
+
+    def derive(self, purpose: str) -> bytes:
+        """A secret for ``purpose`` (e.g. signing CSRF tokens), derived from the master key: the same in
+        every process that holds the key, and useless without it."""
+        return hmac.new(self._master, b"attunement|" + purpose.encode(), hashlib.sha256).digest()
 
     def create_key(self, session: Session, person_id: str) -> None:
         """Give a new person a data key."""

@@ -257,6 +257,50 @@ class SupportSuggestionRow(Base):
     rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class AccountRow(Base):
+    """A person's sign-in for the web app: an argon2 password hash."""
+
+    __tablename__ = "accounts"
+    person_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WebSessionRow(Base):
+    """A signed-in browser: only a hash of the cookie's token is kept; it expires and can be ended."""
+
+    __tablename__ = "web_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[str] = _person_fk()
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ApiTokenRow(Base):
+    """A developer's API token: a hash, its scopes, and whether it was revoked."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    person_id: Mapped[str] = _person_fk()
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    scopes: Mapped[list[Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class LoginAttemptRow(Base):
+    """A failed sign-in, kept briefly to slow down password guessing (shared by every worker)."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    handle: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
 class PolicyStateRow(Base):
     """Sufficient statistics of the bandit: one row for the population, one per person."""
 
@@ -286,6 +330,9 @@ PERSONAL_TABLES: tuple[type[Base], ...] = (
     SupportMapRow,
     CheckinRow,
     SupportSuggestionRow,
+    AccountRow,
+    WebSessionRow,
+    ApiTokenRow,
     PolicyStateRow,
 )
 """Every table that holds data about a person (for export and deletion checks)."""

@@ -1,0 +1,122 @@
+"""Per-process services and the request's signed-in person (by session cookie or API token)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from attunement.config import Settings
+from attunement.errors import PermissionDeniedError
+from attunement.services import PracticeService
+from attunement.services.accounts import AccountService
+from attunement.services.partners import PartnerService
+from attunement.services.text import TextService
+from attunement.services.views import PersonView
+from attunement.services.written import WrittenPracticeService
+
+SESSION_COOKIE = "attune_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class Services:
+    """The services of one process, opened on first use (the database, then the models when needed)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._practice: PracticeService | None = None
+        self._text: TextService | None = None
+        self._accounts: AccountService | None = None
+        self._written: WrittenPracticeService | None = None
+        self._partners: PartnerService | None = None
+
+    @property
+    def practice(self) -> PracticeService:
+        with self._lock:
+            if self._practice is None:
+                self._practice = PracticeService.open(self.settings)
+            return self._practice
+
+    @property
+    def text(self) -> TextService:
+        with self._lock:
+            if self._text is None:
+                self._text = TextService(self.settings)
+            return self._text
+
+    @property
+    def accounts(self) -> AccountService:
+        if self._accounts is None:
+            self._accounts = AccountService(self.practice)
+        return self._accounts
+
+    @property
+    def written(self) -> WrittenPracticeService:
+        if self._written is None:
+            self._written = WrittenPracticeService(self.practice, self.text)
+        return self._written
+
+    @property
+    def partners(self) -> PartnerService:
+        if self._partners is None:
+            self._partners = PartnerService(self.practice, self.text)
+        return self._partners
+
+
+def services(request: Request) -> Services:
+    """The process's services."""
+    found: Services = request.app.state.services
+    return found
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the person, and how they proved it."""
+
+    person: PersonView
+    via_token: bool
+    scopes: frozenset[str]
+
+    @property
+    def handle(self) -> str:
+        return self.person.handle
+
+
+def _caller(request: Request, scope: str) -> Caller:
+    found = services(request)
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        person = found.accounts.token_person(header.removeprefix("Bearer ").strip(), scope)
+        return Caller(person, True, frozenset({scope}))
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise PermissionDeniedError("Please sign in.")
+    person = found.accounts.session_person(token)
+    if request.method not in SAFE_METHODS:
+        found.accounts.check_csrf(token, request.headers.get(CSRF_HEADER))
+    return Caller(person, False, frozenset({"read", "practice", "analyze"}))
+
+
+def reader(request: Request) -> Caller:
+    """A signed-in caller allowed to read their own data."""
+    return _caller(request, "read")
+
+
+def practiser(request: Request) -> Caller:
+    """A signed-in caller allowed to practise (assessment, exercises, replies, partners)."""
+    return _caller(request, "practice")
+
+
+def analyst(request: Request) -> Caller:
+    """A signed-in caller allowed to analyse texts."""
+    return _caller(request, "analyze")
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+Reader = Annotated[Caller, Depends(reader)]
+Practiser = Annotated[Caller, Depends(practiser)]
+Analyst = Annotated[Caller, Depends(analyst)]
