@@ -1,4 +1,4 @@
-"""The web application: a JSON API under ``/api/v1`` (pages come next), on the same services as the CLI.
+"""The web application: pages for people, a JSON API under ``/api/v1``, on the same services as the CLI.
 
 ``create_app()`` builds the app from ``ATTUNE_`` settings; ``attune serve``
 runs it with uvicorn. Nothing is kept in the process beyond loaded models and
@@ -23,10 +23,12 @@ Examples
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 
 from attunement import __version__
 from attunement.config import Settings, get_settings
@@ -41,6 +43,7 @@ from attunement.errors import (
     PermissionDeniedError,
     TooManyAttemptsError,
 )
+from attunement.web import pages
 from attunement.web.api import router
 from attunement.web.deps import Services
 
@@ -70,12 +73,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.services = Services(settings or get_settings())
     app.include_router(router, prefix="/api/v1")
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
     @app.exception_handler(AttunementError)
-    async def _known(request: Request, error: AttunementError) -> JSONResponse:
+    async def _known(request: Request, error: AttunementError) -> Response:
         status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 400)
         if isinstance(error, PermissionDeniedError) and str(error) == "Please sign in.":
             status = 401
+        if not request.url.path.startswith("/api/"):
+            if status == 401:
+                return RedirectResponse("/signin", status_code=303)
+            return pages.templates.TemplateResponse(
+                request, "error.html", {"error": str(error), "title": "Error", "person": None, "csrf": None},
+                status_code=status,
+            )  # fmt: skip
         return JSONResponse({"detail": str(error)}, status_code=status)
 
     @app.exception_handler(RequestValidationError)

@@ -1,0 +1,313 @@
+"""Pages rendered on the server: onboarding, sign-in, assessment, practice, written practice, progress,
+privacy. Plain HTML forms (each with its CSRF token) and one small script for live feedback."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from attunement.domain.consent import ONBOARDING, Purpose
+from attunement.errors import AttunementError, InvalidInputError, PermissionDeniedError
+from attunement.services.accounts import SESSION_LIFETIME
+from attunement.services.privacy import PrivacyService
+from attunement.services.views import PersonView
+from attunement.web.deps import SESSION_COOKIE, Services, services
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+PURPOSES = (*ONBOARDING, Purpose.SHARE_PATTERNS)
+
+
+def _signed_in(request: Request) -> tuple[PersonView, str] | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        return services(request).accounts.session_person(token), token
+    except PermissionDeniedError:
+        return None
+
+
+def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    signed = _signed_in(request)
+    csrf = services(request).accounts.csrf_token(signed[1]) if signed else None
+    base = {"person": signed[0] if signed else None, "csrf": csrf, "title": name.split(".")[0].title()}
+    return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
+
+
+async def _form(request: Request) -> tuple[PersonView, dict[str, list[str]]]:
+    """The signed-in person and the posted form, after checking its CSRF token."""
+    signed = _signed_in(request)
+    if signed is None:
+        raise PermissionDeniedError("Please sign in.")
+    form = await request.form()
+    fields: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        fields.setdefault(key, []).append(str(value))
+    services(request).accounts.check_csrf(signed[1], (fields.get("csrf_token") or [""])[0])
+    return signed[0], fields
+
+
+def _one(fields: dict[str, list[str]], key: str) -> str:
+    return (fields.get(key) or [""])[0].strip()
+
+
+def _to_signin() -> RedirectResponse:
+    return RedirectResponse("/signin", status_code=303)
+
+
+def _session_cookie(request: Request, response: Response, token: str) -> None:
+    found: Services = services(request)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        secure=request.url.scheme == "https" or found.settings.secure_cookies,
+        samesite="strict",
+        path="/",
+    )
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    return RedirectResponse("/practice" if _signed_in(request) else "/welcome", status_code=303)
+
+
+@router.get("/welcome")
+def welcome(request: Request) -> Response:
+    return _page(request, "welcome.html", purposes=ONBOARDING, title="Welcome")
+
+
+@router.post("/signup")
+async def sign_up(request: Request) -> Response:
+    form = await request.form()
+    handle, password = str(form.get("handle", "")).strip(), str(form.get("password", ""))
+    chosen = [Purpose(v) for v in form.getlist("consent") if v in {p.value for p in ONBOARDING}]
+    accounts = services(request).accounts
+    try:
+        accounts.sign_up(handle, password, consents=chosen)
+        session = accounts.sign_in(handle, password)
+    except AttunementError as error:
+        return _page(request, "welcome.html", 400, purposes=ONBOARDING, error=str(error), handle=handle)
+    response = RedirectResponse("/assess", status_code=303)
+    _session_cookie(request, response, session.token)
+    return response
+
+
+@router.get("/signin")
+def sign_in_page(request: Request) -> Response:
+    return _page(request, "signin.html", title="Sign in")
+
+
+@router.post("/signin")
+async def sign_in(request: Request) -> Response:
+    form = await request.form()
+    handle, password = str(form.get("handle", "")).strip(), str(form.get("password", ""))
+    try:
+        session = services(request).accounts.sign_in(handle, password)
+    except AttunementError as error:
+        status = 429 if "Too many" in str(error) else 400
+        return _page(request, "signin.html", status, error=str(error), handle=handle, title="Sign in")
+    response = RedirectResponse("/practice", status_code=303)
+    _session_cookie(request, response, session.token)
+    return response
+
+
+@router.post("/signout")
+async def sign_out(request: Request) -> Response:
+    signed = _signed_in(request)
+    if signed is not None:
+        await _form(request)
+        services(request).accounts.sign_out(signed[1])
+    response = RedirectResponse("/signin", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/assess")
+def assess_page(request: Request) -> Response:
+    if _signed_in(request) is None:
+        return _to_signin()
+    items = services(request).practice.questionnaire.items
+    return _page(request, "assess.html", items=items, title="Assessment")
+
+
+@router.post("/assess")
+async def assess(request: Request) -> Response:
+    person, fields = await _form(request)
+    found = services(request)
+    answers = {}
+    for item in found.practice.questionnaire.items:
+        value = _one(fields, item.id)
+        if not value.isdigit():
+            error = "Please answer every statement with a number from 1 to 5."
+            return _page(request, "assess.html", 400, items=found.practice.questionnaire.items, error=error)
+        answers[item.id] = int(value)
+    try:
+        found.practice.record_assessment(person.handle, answers, [])
+    except AttunementError as error:
+        return _page(request, "assess.html", 400, items=found.practice.questionnaire.items, error=str(error))
+    return RedirectResponse("/progress?assessed=1", status_code=303)
+
+
+@router.get("/practice")
+def practice_page(request: Request, saved: int = 0) -> Response:
+    signed = _signed_in(request)
+    if signed is None:
+        return _to_signin()
+    suggestion = services(request).practice.next_exercise(signed[0].handle)
+    skills = ", ".join(s.label for s in suggestion.exercise.skills)
+    notice = "Saved. Here is another one, if you have time." if saved else None
+    return _page(request, "practice.html", s=suggestion, skills=skills, notice=notice, title="Practice")
+
+
+@router.post("/practice/{recommendation_id}")
+async def practice_outcome(request: Request, recommendation_id: str) -> Response:
+    person, fields = await _form(request)
+    rating = _one(fields, "rating")
+    try:
+        services(request).practice.record_attempt(
+            recommendation_id,
+            completed=_one(fields, "completed") != "no",
+            rating=int(rating) if rating.isdigit() else None,
+            reflection=_one(fields, "reflection") or None,
+            handle=person.handle,
+        )
+    except AttunementError as error:
+        raise InvalidInputError(str(error)) from None
+    return RedirectResponse("/practice?saved=1", status_code=303)
+
+
+@router.get("/write")
+def write_page(
+    request: Request,
+    scenario: str | None = None,
+    skill: str | None = None,
+    recommendation: str | None = None,
+    previous: str | None = None,
+) -> Response:
+    signed = _signed_in(request)
+    if signed is None:
+        return _to_signin()
+    written = services(request).written
+    if scenario:
+        chosen, reason = written.scenario(scenario), None
+    else:
+        choice = written.next_scenario(signed[0].handle, skill=skill)
+        chosen, reason = choice.scenario, choice.reason
+    return _page(request, "write.html", scenario=chosen, reason=reason, recommendation=recommendation,
+                 previous=previous, title="Write")  # fmt: skip
+
+
+@router.post("/write")
+async def write(request: Request) -> Response:
+    person, fields = await _form(request)
+    written = services(request).written
+    result = written.submit(
+        person.handle,
+        _one(fields, "scenario_id"),
+        _one(fields, "reply"),
+        recommendation_id=_one(fields, "recommendation_id") or None,
+        previous_attempt_id=_one(fields, "previous_attempt_id") or None,
+    )
+    names = written.guide.mechanism_names
+    return _page(request, "written_result.html", result=result, names=names, title="Feedback")
+
+
+@router.get("/progress")
+def progress_page(request: Request, assessed: int = 0) -> Response:
+    signed = _signed_in(request)
+    if signed is None:
+        return _to_signin()
+    found = services(request)
+    report = found.practice.progress(signed[0].handle)
+    rows = []
+    for row in sorted(report.skills, key=lambda r: r.estimate.mean):
+        means = list(row.weekly_estimates) or [row.estimate.mean] * 8
+        sd = row.estimate.sd
+        xs = [i * 160 / max(1, len(means) - 1) for i in range(len(means))]
+
+        def y(v: float) -> float:
+            return round(34 - (min(5.0, max(1.0, v)) - 1) / 4 * 32, 1)
+
+        upper = [f"{x:.0f},{y(m + sd)}" for x, m in zip(xs, means, strict=True)]
+        lower = [f"{x:.0f},{y(m - sd)}" for x, m in zip(xs, means, strict=True)]
+        rows.append(
+            {
+                "label": row.skill.label,
+                "mean": row.estimate.mean,
+                "sd": sd,
+                "change": row.change,
+                "line": " ".join(f"{x:.0f},{y(m)}" for x, m in zip(xs, means, strict=True)),
+                "band": " ".join(upper + lower[::-1]),
+            }
+        )
+    days = Counter(
+        a.recorded_at.date() for a in found.practice.history(signed[0].handle, limit=500) if a.completed
+    )
+    today = datetime.now(UTC).date()
+    calendar = [min(2, days.get(today - timedelta(days=55 - i), 0)) for i in range(56)]
+    notice = "Your skills are estimated. Next: today's practice." if assessed else None
+    context: dict[str, Any] = {
+        "rows": rows,
+        "calendar": calendar,
+        "done_days": sum(1 for c in calendar if c),
+        "completed": report.completed,
+        "suggested": report.suggested,
+        "written": report.written,
+        "notice": notice,
+        "title": "Progress",
+    }
+    return _page(request, "progress.html", 200, **context)
+
+
+@router.get("/privacy")
+def privacy_page(request: Request, saved: int = 0) -> Response:
+    signed = _signed_in(request)
+    if signed is None:
+        return _to_signin()
+    found = services(request)
+    export = PrivacyService(found.practice).export(signed[0].handle)
+    counts = [(name.replace("_", " "), len(rows)) for name, rows in export.items()]
+    consents = [(p, signed[0].consents.get(p.value, False)) for p in PURPOSES]
+    notice = "Saved." if saved else None
+    return _page(request, "privacy.html", counts=counts, consents=consents, notice=notice, title="Privacy")
+
+
+@router.get("/privacy/export")
+def privacy_export(request: Request) -> Response:
+    signed = _signed_in(request)
+    if signed is None:
+        return _to_signin()
+    data = PrivacyService(services(request).practice).export(signed[0].handle)
+    body = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    disposition = f'attachment; filename="attunement-{signed[0].handle}.json"'
+    return Response(body, media_type="application/json", headers={"Content-Disposition": disposition})
+
+
+@router.post("/privacy/consent")
+async def privacy_consent(request: Request) -> Response:
+    person, fields = await _form(request)
+    chosen = set(fields.get("consent", []))
+    for purpose in PURPOSES:
+        services(request).practice.set_consent(person.handle, purpose, purpose.value in chosen)
+    return RedirectResponse("/privacy?saved=1", status_code=303)
+
+
+@router.post("/privacy/delete")
+async def privacy_delete(request: Request) -> Response:
+    person, fields = await _form(request)
+    if _one(fields, "confirm").lower() != person.handle:
+        raise InvalidInputError("Type your handle exactly to confirm the deletion.")
+    PrivacyService(services(request).practice).delete(person.handle)
+    response = RedirectResponse("/welcome", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
