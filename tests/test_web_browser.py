@@ -131,3 +131,48 @@ def test_pages_need_a_session_and_forms_their_token(server: str, browser: object
     response = page.request.post(server + "/practice/x", form={"completed": "yes"})
     assert response.status in (401, 403) or response.url.endswith("/signin")
     page.close()
+
+
+def _join(page: object, server: str, handle: str) -> None:
+    page.goto(server + "/welcome")  # type: ignore[attr-defined]
+    page.get_by_label("Handle").fill(handle)  # type: ignore[attr-defined]
+    page.get_by_label("Password").fill("a long enough password")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Join").click()  # type: ignore[attr-defined]
+    page.wait_for_url("**/assess")  # type: ignore[attr-defined]
+
+
+def test_two_partners_link_check_in_and_rate_a_suggestion(server: str, browser: object) -> None:
+    ana = browser.new_context().new_page()  # type: ignore[attr-defined]
+    ben = browser.new_context().new_page()  # type: ignore[attr-defined]
+    _join(ana, server, "ana")
+    _join(ben, server, "ben")
+    ana.goto(server + "/partner")
+    shot(ana, "08-partner-unlinked")
+    ana.get_by_role("button", name="Make an invite code").click()
+    code = ana.locator(".notice strong").inner_text()
+    ben.goto(server + "/partner")
+    ben.get_by_label("Or enter your partner's code").fill(code)
+    ben.get_by_role("button", name="Link").click()
+    assert ben.get_by_text("Linked with ana").is_visible()
+
+    ana.goto(server + "/partner")
+    ana.get_by_label("Listening").first.check()
+    ana.get_by_role("button", name="Save").click()
+    ana.get_by_label("2", exact=True).check()
+    ana.get_by_label("What ben may see").select_option("mood")
+    ana.get_by_role("button", name="Check in").click()
+    ana.wait_for_url("**/partner?saved=1")
+
+    ben.goto(server + "/partner")
+    assert ben.get_by_text("Supporting ana").is_visible()
+    assert ben.get_by_text("mood 2/5").is_visible()
+    shot(ben, "09-partner-suggestion")
+
+    ana.goto(server + "/partner")
+    ana.locator("form[action^='/partner/rate/']").get_by_label("5", exact=True).check()
+    ana.get_by_role("button", name="Rate").click()
+    ana.wait_for_url("**/partner?saved=1")
+    shot(ana, "10-partner-rated")
+    ben.get_by_role("button", name="Unlink").click()
+    ben.wait_for_url("**/partner?saved=1")
+    assert ben.get_by_role("button", name="Make an invite code").is_visible()

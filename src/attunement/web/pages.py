@@ -1,5 +1,8 @@
 """Pages rendered on the server: onboarding, sign-in, assessment, practice, written practice, progress,
-privacy. Plain HTML forms (each with its CSRF token) and one small script for live feedback."""
+the partner space, privacy.
+
+Plain HTML forms, each with its CSRF token, and one small script for live feedback.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from attunement.domain.consent import ONBOARDING, Purpose
+from attunement.domain.support import StressContext, SupportKind, Visibility
 from attunement.errors import AttunementError, InvalidInputError, PermissionDeniedError
 from attunement.services.accounts import SESSION_LIFETIME
 from attunement.services.privacy import PrivacyService
@@ -311,3 +315,87 @@ async def privacy_delete(request: Request) -> Response:
     response = RedirectResponse("/welcome", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+@router.get("/partner")
+def partner_page(request: Request, code: str | None = None, saved: int = 0) -> Response:
+    signed = _signed_in(request)
+    if signed is None:
+        return _to_signin()
+    partners = services(request).partners
+    handle = signed[0].handle
+    context = {
+        "partner": partners.partner(handle),
+        "suggestions": partners.suggestions(handle, limit=1),
+        "to_rate": partners.support_to_rate(handle)[-3:],
+        "contexts": list(StressContext),
+        "kinds": list(SupportKind),
+        "visibilities": list(Visibility),
+        "code": code,
+        "notice": "Saved." if saved else None,
+        "title": "Partner",
+    }
+    return _page(request, "partner.html", 200, **context)
+
+
+@router.post("/partner/invite")
+async def partner_invite(request: Request) -> Response:
+    person, _ = await _form(request)
+    invite = services(request).partners.invite(person.handle)
+    return RedirectResponse(f"/partner?code={invite.code}", status_code=303)
+
+
+@router.post("/partner/accept")
+async def partner_accept(request: Request) -> Response:
+    person, fields = await _form(request)
+    services(request).partners.accept(person.handle, _one(fields, "code"))
+    return RedirectResponse("/partner?saved=1", status_code=303)
+
+
+@router.post("/partner/unlink")
+async def partner_unlink(request: Request) -> Response:
+    person, _ = await _form(request)
+    services(request).partners.unlink(person.handle)
+    return RedirectResponse("/partner?saved=1", status_code=303)
+
+
+@router.post("/partner/checkin")
+async def partner_checkin(request: Request) -> Response:
+    person, fields = await _form(request)
+    mood = _one(fields, "mood")
+    if not mood.isdigit():
+        raise InvalidInputError("Choose a mood from 1 to 5.")
+    result = services(request).partners.checkin(
+        person.handle,
+        int(mood),
+        text=_one(fields, "text") or None,
+        context=_one(fields, "context") or None,
+        share=_one(fields, "share") or "mood",
+    )
+    if result.crisis.flagged or result.professional_help:
+        message = result.crisis.message() if result.crisis.flagged else result.professional_help
+        return _page(request, "error.html", 200, error=message, title="Support is available")
+    return RedirectResponse("/partner?saved=1", status_code=303)
+
+
+@router.post("/partner/map")
+async def partner_map(request: Request) -> Response:
+    person, fields = await _form(request)
+    services(request).partners.set_support_map(
+        person.handle,
+        _one(fields, "context"),
+        helps=fields.get("helps", []),
+        not_helpful=fields.get("not_helpful", []),
+        words=_one(fields, "words") or None,
+    )
+    return RedirectResponse("/partner?saved=1", status_code=303)
+
+
+@router.post("/partner/rate/{suggestion_id}")
+async def partner_rate(request: Request, suggestion_id: str) -> Response:
+    person, fields = await _form(request)
+    rating = _one(fields, "rating")
+    if not rating.isdigit():
+        raise InvalidInputError("Choose a rating from 1 to 5.")
+    services(request).partners.rate(person.handle, suggestion_id, int(rating))
+    return RedirectResponse("/partner?saved=1", status_code=303)
