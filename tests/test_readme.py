@@ -20,7 +20,7 @@ def test_exactly_two_setup_commands_one_runs_the_demo() -> None:
     commands = _setup_commands()
     assert len(commands) == 2
     assert all("\n" not in c for c in commands)
-    assert commands[0].endswith("attune demo")
+    assert commands[0].endswith("attune serve --demo")
     assert commands[1].endswith("pytest")
 
 

@@ -192,3 +192,17 @@ def test_bad_input_after_sign_in(client: TestClient) -> None:
 def test_the_openapi_document_lists_the_api(client: TestClient) -> None:
     spec = client.get("/api/v1/openapi.json").json()
     assert {"/api/v1/session", "/api/v1/practice/next", "/api/v1/written/feedback"} <= set(spec["paths"])
+
+
+def test_demo_people_can_sign_in_with_the_demo_password(settings: Settings) -> None:
+    from attunement.cli.commands import DEMO_PASSWORD
+    from attunement.services import PracticeService, seed_demo
+    from attunement.services.accounts import AccountService
+
+    practice = PracticeService.open(settings)
+    person = seed_demo(practice, days=5)
+    accounts = AccountService(practice)
+    accounts.ensure_password([person.handle, "alex"], DEMO_PASSWORD)
+    accounts.ensure_password([person.handle], "another password")  # an existing account is kept
+    assert accounts.session_person(accounts.sign_in("alex", DEMO_PASSWORD).token).handle == "alex"
+    assert accounts.sign_in(person.handle, DEMO_PASSWORD).token

@@ -47,6 +47,9 @@ if TYPE_CHECKING:  # the practice service loads the database layer: imported whe
     from attunement.services import PracticeService
     from attunement.services.written import WrittenPracticeService
 
+DEMO_PASSWORD = "try-attunement"
+"""The password of the demo people on a demo server (never for real accounts)."""
+
 app = typer.Typer(
     name="attune",
     help="Personalized empathy practice that learns what helps you. Everything stays on this device.",
@@ -537,15 +540,28 @@ def serve(
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=32, help="Worker processes.")] = 1,
+    demo: Annotated[
+        bool,
+        typer.Option("--demo", help=f"Add the demo people, signing in with the password {DEMO_PASSWORD!r}."),
+    ] = False,
 ) -> None:
-    """Run the web API (JSON under /api/v1, its OpenAPI document and docs at /api/v1/docs).
+    """Run the web app: pages at /, the JSON API under /api/v1 (docs at /api/v1/docs).
 
-    Example: attune serve --port 8000
+    Example: attune serve --demo
     """
     import uvicorn
 
-    practice_service()  # open (and migrate) the database once, before the workers start
-    out.print(f"attunement is listening on http://{host}:{port}/api/v1/docs (Ctrl+C stops it).")
+    service = practice_service()  # open (and migrate) the database once, before the workers start
+    if demo:
+        from attunement.services import seed_demo
+        from attunement.services.accounts import AccountService
+
+        person = seed_demo(service)
+        AccountService(service).ensure_password([person.handle, "alex"], DEMO_PASSWORD)
+        out.print(
+            f"Demo people: [bold]{person.handle}[/bold] and [bold]alex[/bold], password {DEMO_PASSWORD!r}."
+        )
+    out.print(f"attunement is at http://{host}:{port}/ (Ctrl+C stops it).")
     uvicorn.run("attunement.web.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 

@@ -33,6 +33,9 @@ from attunement.errors import DatabaseError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+POOL_SIZE, POOL_OVERFLOW = 10, 30
+"""Connections per process: enough for the web server's worker threads (each request holds one)."""
+
 
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
@@ -58,11 +61,14 @@ def create_db_engine(url: str, timeout_s: float = 5.0) -> Engine:
             kwargs["poolclass"] = StaticPool
         else:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs.update(pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_timeout=timeout_s)
     elif parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         kwargs["connect_args"] = {"connect_timeout": max(1, int(timeout_s))}
-        kwargs["pool_pre_ping"] = True
+        kwargs.update(
+            pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_timeout=timeout_s
+        )
     try:
         engine = create_engine(parsed, **kwargs)
     except ModuleNotFoundError as error:
@@ -173,6 +179,9 @@ class Database:
         except exc.DBAPIError as error:
             session.rollback()
             raise describe(error, self.engine) from None
+        except exc.TimeoutError:
+            session.rollback()
+            raise DatabaseError("The database is busy; please try again in a moment.") from None
         except BaseException:
             session.rollback()
             raise

@@ -1,0 +1,28 @@
+"""The service benchmark runs end to end at a tiny size against a real server and reports sane figures."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import json
+import sys
+from pathlib import Path
+
+
+def test_service_benchmark_runs_small() -> None:
+    path = Path(__file__).resolve().parents[1] / "bench" / "service.py"
+    spec = importlib.util.spec_from_file_location("bench_service", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        args = ["--people", "12", "--seconds", "1", "--concurrency", "4", "--workers", "1"]
+        result = module.main([*args, "--backends", "sqlite", "--no-analyze"])
+    assert json.loads(out.getvalue().strip().splitlines()[-1]) == result
+    sqlite = result["sqlite"]
+    assert sqlite["people"] == 12 and sqlite["health"]["rps"] > 0
+    assert sqlite["next_exercise"]["errors"] == 0 and sqlite["next_exercise"]["requests"] > 0
+    assert 0 < sqlite["next_exercise_ratio_vs_health"]
