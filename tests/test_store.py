@@ -152,15 +152,19 @@ def test_a_newer_schema_is_refused(database_url: str) -> None:
 
 def test_a_locked_sqlite_database_is_one_clear_sentence(tmp_path: Path) -> None:
     path = tmp_path / "locked.db"
-    Database.open(f"sqlite:///{path}").engine.dispose()
+    db = Database.open(f"sqlite:///{path}", timeout_s=0.2)
     holder = sqlite3.connect(path)
-    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")  # another program writing; readers still read (WAL)
     try:
         with pytest.raises(DatabaseError, match="is locked by another program"):
-            Database.open(f"sqlite:///{path}", timeout_s=0.2)
+            with db.session() as session:
+                session.execute(sa.text("INSERT INTO login_failures (handle, at) VALUES ('x', '2026-01-01')"))
+        with db.session() as session:
+            assert session.execute(sa.text("SELECT COUNT(*) FROM people")).scalar() == 0
     finally:
         holder.rollback()
         holder.close()
+        db.engine.dispose()
 
 
 def test_an_unreachable_server_is_one_clear_sentence() -> None:

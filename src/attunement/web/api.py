@@ -148,9 +148,9 @@ def sign_out(request: Request, caller: Reader, services: ServicesDep) -> Respons
 
 
 @router.get("/me")
-def me(caller: Reader) -> dict[str, Any]:
+def me(caller: Reader, services: ServicesDep) -> dict[str, Any]:
     """Who is signed in, with their preferences and consents."""
-    return _person(caller.person)
+    return _person(services.practice.person(caller.handle))
 
 
 # API tokens ------------------------------------------------------------------

@@ -14,7 +14,6 @@ from attunement.services import PracticeService
 from attunement.services.accounts import AccountService
 from attunement.services.partners import PartnerService
 from attunement.services.text import TextService
-from attunement.services.views import PersonView
 from attunement.services.written import WrittenPracticeService
 
 SESSION_COOKIE = "attune_session"
@@ -75,30 +74,26 @@ def services(request: Request) -> Services:
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling: the person, and how they proved it."""
+    """Who is calling (their handle), and how they proved it."""
 
-    person: PersonView
+    handle: str
     via_token: bool
     scopes: frozenset[str]
-
-    @property
-    def handle(self) -> str:
-        return self.person.handle
 
 
 def _caller(request: Request, scope: str) -> Caller:
     found = services(request)
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        person = found.accounts.token_person(header.removeprefix("Bearer ").strip(), scope)
-        return Caller(person, True, frozenset({scope}))
+        handle = found.accounts.token_handle(header.removeprefix("Bearer ").strip(), scope)
+        return Caller(handle, True, frozenset({scope}))
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise PermissionDeniedError("Please sign in.")
-    person = found.accounts.session_person(token)
+    handle = found.accounts.session_handle(token)
     if request.method not in SAFE_METHODS:
         found.accounts.check_csrf(token, request.headers.get(CSRF_HEADER))
-    return Caller(person, False, frozenset({"read", "practice", "analyze"}))
+    return Caller(handle, False, frozenset({"read", "practice", "analyze"}))
 
 
 def reader(request: Request) -> Caller:
