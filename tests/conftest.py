@@ -114,3 +114,9 @@ def attune_text(*args: str, input: str | None = None) -> tuple[int, str]:
     get_settings.cache_clear()
     result = CliRunner().invoke(app, list(args), input=input, terminal_width=160)
     return result.exit_code, " ".join(result.output.split())
+
+
+def raw_sqlite_bytes(path: Path) -> bytes:
+    """Everything SQLite keeps on disk for a database: the file and its write-ahead log, if any."""
+    parts = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+    return b"".join(p.read_bytes() for p in parts if p.exists())

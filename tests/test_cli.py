@@ -15,6 +15,7 @@ from typer.testing import CliRunner, Result
 
 from attunement.cli import app
 from attunement.config import get_settings
+from tests.conftest import raw_sqlite_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = sorted(get_command(app).commands)  # type: ignore[attr-defined]
@@ -77,8 +78,8 @@ def test_init_assess_practice_progress(home: Path, tmp_path: Path) -> None:
     assert "Your reflection is saved, encrypted." in flat(result)
 
     # The reflection is in the database, but never as plaintext.
-    raw = (home / "attunement.db").read_bytes()
-    assert b"slowed down" not in raw
+    raw = raw_sqlite_bytes(home / "attunement.db")
+    assert b"sam" in raw and b"slowed down" not in raw
     with sqlite3.connect(home / "attunement.db") as db:
         assert db.execute("select count(*) from practice_attempts where rating = 4").fetchone() == (1,)
 

@@ -17,7 +17,7 @@ from attunement.services import TEST_MASTER_KEY, PracticeService
 from attunement.store.crypto import Sealed, load_master_key
 from attunement.store.db import Database
 from attunement.store.tables import PERSONAL_TABLES, Base, PersonKeyRow, PracticeAttemptRow
-from tests.conftest import neutral_answers
+from tests.conftest import neutral_answers, raw_sqlite_bytes
 
 SECRET_REFLECTION = "I told Maya about the miscarriage and she just listened"
 SECRET_NAME = "Jordan Quietname"
@@ -58,7 +58,8 @@ def test_sqlite_file_holds_no_plaintext(tmp_path: Path) -> None:
     service = PracticeService.open(settings)
     _session_with_secrets(service)
     service.db.engine.dispose()
-    raw = Path(settings.resolved_database_url.removeprefix("sqlite:///")).read_bytes()
+    raw = raw_sqlite_bytes(Path(settings.resolved_database_url.removeprefix("sqlite:///")))
+    assert b"jordan" in raw  # the handle is stored as it is: the bytes read hold the data
     assert b"miscarriage" not in raw and b"Quietname" not in raw
 
 
