@@ -206,3 +206,41 @@ def test_demo_people_can_sign_in_with_the_demo_password(settings: Settings) -> N
     accounts.ensure_password([person.handle], "another password")  # an existing account is kept
     assert accounts.session_person(accounts.sign_in("alex", DEMO_PASSWORD).token).handle == "alex"
     assert accounts.sign_in(person.handle, DEMO_PASSWORD).token
+
+
+def test_partners_and_privacy_through_the_api(client: TestClient) -> None:
+    other = TestClient(client.app)  # ben's browser
+    ana = sign_up_and_in(client, "ana")
+    code = client.post("/api/v1/partner/invites", headers=ana).json()["code"]
+    put = client.put("/api/v1/support-map/work_study", json={"helps": ["listening"]}, headers=ana)
+    assert put.status_code == 200
+    ben = sign_up_and_in(other, "ben")
+    assert other.post("/api/v1/partner/accept", json={"code": code}, headers=ben).json()["partner"] == "ana"
+
+    made = client.post(
+        "/api/v1/checkins", json={"mood": 2, "text": "so tired and sad", "share": "mood"}, headers=ana
+    ).json()
+    assert made["shared_with_partner"] and made["emotions"]
+
+    [seen] = other.get("/api/v1/partner/checkins").json()
+    assert seen["mood"] == 2 and seen["emotions"] is None and seen["text"] is None  # mood only
+    [suggestion] = other.get("/api/v1/support/suggestions").json()
+    assert suggestion["phrasings"] and suggestion["explanation"]
+    rated_by_ben = other.post(f"/api/v1/support/{suggestion['id']}/rating", json={"rating": 5}, headers=ben)
+    assert rated_by_ben.status_code == 404  # only the supported person rates
+    assert other.get("/api/v1/support-map").json() == {}  # ben's own map, not ana's
+
+    [received] = client.get("/api/v1/support/received").json()
+    rated = client.post(f"/api/v1/support/{received['id']}/rating", json={"rating": 5}, headers=ana)
+    assert rated.json()["reward"] == 1.0
+    exported = client.get("/api/v1/privacy/export").json()
+    assert exported["people"][0]["handle"] == "ana" and exported["checkins"][0]["text"] == "so tired and sad"
+    assert (
+        client.request("DELETE", "/api/v1/account", json={"confirm": "nope"}, headers=ana).status_code == 400
+    )
+    assert (
+        client.request("DELETE", "/api/v1/account", json={"confirm": "ana"}, headers=ana).status_code == 204
+    )
+    assert client.get("/api/v1/me").status_code == 401
+    assert other.get("/api/v1/partner").json()["partner"] is None
+    assert other.get("/api/v1/partner/checkins").json() == []
