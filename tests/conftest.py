@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import sqlalchemy as sa
@@ -120,3 +121,17 @@ def raw_sqlite_bytes(path: Path) -> bytes:
     """Everything SQLite keeps on disk for a database: the file and its write-ahead log, if any."""
     parts = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
     return b"".join(p.read_bytes() for p in parts if p.exists())
+
+
+def load_bench(name: str) -> ModuleType:
+    """Import ``bench/<name>.py`` as a module (the benchmarks are scripts, not a package)."""
+    import importlib.util
+    import sys
+
+    path = Path(__file__).resolve().parents[1] / "bench" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module

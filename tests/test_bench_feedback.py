@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import importlib.util
 import io
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "feedback.py"
+from tests.conftest import load_bench
+
 SEEKER = "I lost my job today and I don't know how to tell my family."
 PAIRS = [  # reply, levels for (emotional reactions, interpretations, explorations)
     ("ok", (0, 0, 0)),
@@ -35,11 +33,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
             writer.writerow(["sp_id", "rp_id", "seeker_post", "response_post", "level", "rationales"])
             for i, (reply, levels) in enumerate(PAIRS):
                 writer.writerow(["s1", f"r{i}", SEEKER, reply, levels[j], ""])
-    spec = importlib.util.spec_from_file_location("bench_feedback", BENCH)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    module = load_bench("feedback")
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
         result = module.main(["--data", str(folder), "--all", "--quiet"])

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import json
-import sys
-from pathlib import Path
+
+from tests.conftest import load_bench
 
 
 def test_service_benchmark_runs_small() -> None:
-    path = Path(__file__).resolve().parents[1] / "bench" / "service.py"
-    spec = importlib.util.spec_from_file_location("bench_service", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    module = load_bench("service")
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         args = ["--people", "12", "--seconds", "1", "--concurrency", "4", "--workers", "1"]

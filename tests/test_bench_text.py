@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import json
-import sys
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
 from attunement.nlp.labels import EMOTIONS
-
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "text.py"
+from tests.conftest import load_bench
 
 pytest.importorskip("vaderSentiment")
 pytest.importorskip("sentence_transformers")
@@ -37,12 +33,7 @@ ROWS = [
 
 
 def _load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_text", BENCH)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("text")
 
 
 @pytest.fixture(scope="module")

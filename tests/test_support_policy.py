@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -26,6 +23,7 @@ from attunement.personalize.support import (
     SupportContext,
     support_features,
 )
+from tests.conftest import load_bench
 
 WORK = StressContext.WORK
 STATED = SupportMap(
@@ -78,12 +76,7 @@ def test_emotion_families_and_visibility_levels() -> None:
 
 
 def test_partners_benchmark_runs_small() -> None:
-    path = Path(__file__).resolve().parents[1] / "bench" / "partners.py"
-    spec = importlib.util.spec_from_file_location("bench_partners", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    module = load_bench("partners")
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         result = module.main(["--couples", "12", "--checkins", "12", "--seed", "2"])
