@@ -20,7 +20,7 @@ from typing import Any, Final, Literal
 
 from pydantic import Field, field_validator
 
-from attunement.content.loader import PACKAGE_CONTENT, _read_yaml, _section, _Strict, _validated
+from attunement.content.loader import PACKAGE_CONTENT, _section, _Strict, _validated, read_sections
 from attunement.content.loader import clean_text as _clean
 from attunement.content.loader import line_of as _line
 from attunement.domain.guidance import (
@@ -258,17 +258,7 @@ def _emotion_words(
 
 
 def _read_guide(path: Path) -> FeedbackGuide:
-    document = _read_yaml(path)
-    if not isinstance(document, dict):
-        raise ContentError(
-            f"{path}, line 1: the file must be a mapping with the sections {', '.join(_SECTIONS)}."
-        )
-    for key in document:
-        if key not in _SECTIONS:
-            raise ContentError(
-                f"{path}, line {_line(document, str(key))}, field '{key}': this section is unknown "
-                f"(expected: {', '.join(_SECTIONS)})."
-            )
+    document = read_sections(path, _SECTIONS)
     never_say = _never_say(document, path)
     reader = _TipReader(path, never_say)
     names, blurbs = _mechanisms(document, reader)

@@ -64,6 +64,21 @@ def clean_text(text: str) -> str:
     return " ".join(text.split())
 
 
+def read_sections(path: Path, sections: Iterable[str]) -> dict[Any, Any]:
+    """The YAML mapping in ``path``; :class:`ContentError` unless its keys are among ``sections``."""
+    names = ", ".join(sections)
+    document = _read_yaml(path)
+    if not isinstance(document, dict):
+        raise ContentError(f"{path}, line 1: the file must be a mapping with the sections {names}.")
+    for key in document:
+        if key not in sections:
+            raise ContentError(
+                f"{path}, line {line_of(document, str(key))}, field '{key}': this section is unknown "
+                f"(expected: {names})."
+            )
+    return document
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 

@@ -23,7 +23,7 @@ from typing import Any, Final
 
 from pydantic import Field, field_validator
 
-from attunement.content.loader import PACKAGE_CONTENT, _read_yaml, _section, _Strict, _validated
+from attunement.content.loader import PACKAGE_CONTENT, _section, _Strict, _validated, read_sections
 from attunement.content.loader import clean_text as _clean
 from attunement.content.loader import line_of as _line
 from attunement.domain.labels import STRATEGIES
@@ -207,17 +207,7 @@ def _professional_help(document: dict[str, Any], path: Path) -> str:
 
 
 def _read_guide(path: Path) -> SupportGuide:
-    document = _read_yaml(path)
-    if not isinstance(document, dict):
-        raise ContentError(
-            f"{path}, line 1: the file must be a mapping with the sections {', '.join(_SECTIONS)}."
-        )
-    for key in document:
-        if key not in _SECTIONS:
-            raise ContentError(
-                f"{path}, line {_line(document, str(key))}, field '{key}': this section is unknown "
-                f"(expected: {', '.join(_SECTIONS)})."
-            )
+    document = read_sections(path, _SECTIONS)
     return SupportGuide(
         kinds=_kinds(document, path),
         talk_together=_talk_together(document, path),
