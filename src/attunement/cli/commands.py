@@ -298,8 +298,9 @@ def practice(
             reflection = typer.prompt(
                 suggestion.exercise.follow_up + " (optional)", default="", show_default=False
             )
-            if reflection and _screen(reflection).flagged:
-                show_crisis(out, _screen(reflection))
+            screen = _screen(reflection) if reflection else None
+            if screen is not None and screen.flagged:
+                show_crisis(out, screen)
                 service.record_attempt(suggestion.recommendation_id, completed=done, rating=rating)
                 return
         attempt = service.record_attempt(

@@ -16,9 +16,16 @@ from attunement.domain.assessment import SkillEstimate
 from attunement.domain.consent import ONBOARDING, Purpose
 from attunement.domain.exercises import Exercise
 from attunement.errors import NotFoundError
-from attunement.services.accounts import SESSION_LIFETIME
 from attunement.services.views import PersonView
-from attunement.web.deps import CSRF_HEADER, SESSION_COOKIE, Analyst, Practiser, Reader, ServicesDep
+from attunement.web.deps import (
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    Analyst,
+    Practiser,
+    Reader,
+    ServicesDep,
+    set_session_cookie,
+)
 
 router = APIRouter()
 
@@ -124,15 +131,7 @@ def sign_up(body: SignUp, services: ServicesDep) -> dict[str, Any]:
 def sign_in(body: SignIn, request: Request, response: Response, services: ServicesDep) -> dict[str, Any]:
     """Sign in: sets a secure, HTTP-only session cookie and returns the CSRF token for form posts."""
     session = services.accounts.sign_in(body.handle, body.password)
-    response.set_cookie(
-        SESSION_COOKIE,
-        session.token,
-        max_age=int(SESSION_LIFETIME.total_seconds()),
-        httponly=True,
-        secure=request.url.scheme == "https" or services.settings.secure_cookies,
-        samesite="strict",
-        path="/",
-    )
+    set_session_cookie(request, response, session.token)
     return {"handle": body.handle.strip().lower(), "csrf_token": session.csrf, "csrf_header": CSRF_HEADER}
 
 

@@ -6,12 +6,12 @@ import threading
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
 from attunement.config import Settings
 from attunement.errors import PermissionDeniedError
 from attunement.services import PracticeService
-from attunement.services.accounts import AccountService
+from attunement.services.accounts import SESSION_LIFETIME, AccountService
 from attunement.services.partners import PartnerService
 from attunement.services.text import TextService
 from attunement.services.written import WrittenPracticeService
@@ -115,3 +115,16 @@ ServicesDep = Annotated[Services, Depends(services)]
 Reader = Annotated[Caller, Depends(reader)]
 Practiser = Annotated[Caller, Depends(practiser)]
 Analyst = Annotated[Caller, Depends(analyst)]
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    """Put a new session token in an HTTP-only, SameSite=Strict cookie (Secure over HTTPS or when set)."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        secure=request.url.scheme == "https" or services(request).settings.secure_cookies,
+        samesite="strict",
+        path="/",
+    )

@@ -19,10 +19,9 @@ from fastapi.templating import Jinja2Templates
 from attunement.domain.consent import ONBOARDING, Purpose
 from attunement.domain.support import StressContext, SupportKind, Visibility
 from attunement.errors import AttunementError, InvalidInputError, PermissionDeniedError
-from attunement.services.accounts import SESSION_LIFETIME
 from attunement.services.privacy import PrivacyService
 from attunement.services.views import PersonView
-from attunement.web.deps import SESSION_COOKIE, Services, services
+from attunement.web.deps import SESSION_COOKIE, services, set_session_cookie
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -30,6 +29,14 @@ PURPOSES = (*ONBOARDING, Purpose.SHARE_PATTERNS)
 
 
 def _signed_in(request: Request) -> tuple[PersonView, str] | None:
+    """The signed-in person and their session token, looked up once per request."""
+    if not hasattr(request.state, "signed_in"):
+        request.state.signed_in = _look_up_session(request)
+    found: tuple[PersonView, str] | None = request.state.signed_in
+    return found
+
+
+def _look_up_session(request: Request) -> tuple[PersonView, str] | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
@@ -67,19 +74,6 @@ def _to_signin() -> RedirectResponse:
     return RedirectResponse("/signin", status_code=303)
 
 
-def _session_cookie(request: Request, response: Response, token: str) -> None:
-    found: Services = services(request)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=int(SESSION_LIFETIME.total_seconds()),
-        httponly=True,
-        secure=request.url.scheme == "https" or found.settings.secure_cookies,
-        samesite="strict",
-        path="/",
-    )
-
-
 @router.get("/")
 def home(request: Request) -> Response:
     return RedirectResponse("/practice" if _signed_in(request) else "/welcome", status_code=303)
@@ -102,7 +96,7 @@ async def sign_up(request: Request) -> Response:
     except AttunementError as error:
         return _page(request, "welcome.html", 400, purposes=ONBOARDING, error=str(error), handle=handle)
     response = RedirectResponse("/assess", status_code=303)
-    _session_cookie(request, response, session.token)
+    set_session_cookie(request, response, session.token)
     return response
 
 
@@ -121,7 +115,7 @@ async def sign_in(request: Request) -> Response:
         status = 429 if "Too many" in str(error) else 400
         return _page(request, "signin.html", status, error=str(error), handle=handle, title="Sign in")
     response = RedirectResponse("/practice", status_code=303)
-    _session_cookie(request, response, session.token)
+    set_session_cookie(request, response, session.token)
     return response
 
 
