@@ -35,7 +35,9 @@ from sqlalchemy import delete, func, select
 
 from attunement.domain.consent import ONBOARDING, Purpose
 from attunement.errors import InvalidInputError, NotFoundError, PermissionDeniedError, TooManyAttemptsError
-from attunement.services.practice import PracticeService, _aware, _now
+from attunement.services.clock import aware as _aware
+from attunement.services.clock import now as _now
+from attunement.services.practice import PracticeService
 from attunement.services.views import PersonView
 from attunement.store import repositories as repo
 from attunement.store.tables import AccountRow, ApiTokenRow, LoginAttemptRow, PersonRow, WebSessionRow

@@ -64,8 +64,10 @@ from attunement.personalize.support import (
     SupportChooser,
     SupportContext,
 )
+from attunement.services.clock import aware as _aware
+from attunement.services.clock import now as _now
 from attunement.services.policy_state import load_stats, save_stats
-from attunement.services.practice import PracticeService, _aware, _now
+from attunement.services.practice import PracticeService
 from attunement.services.text import TextService
 from attunement.store import partners as q
 from attunement.store import repositories as repo

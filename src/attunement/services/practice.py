@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -33,6 +33,8 @@ from attunement.domain.rewards import RewardWeights, track_record, validate_rati
 from attunement.domain.skills import SKILLS, Skill
 from attunement.errors import InvalidInputError, NotFoundError
 from attunement.personalize import POLICY_VERSION, Recommender, SufficientStats
+from attunement.services.clock import aware as _aware
+from attunement.services.clock import now as _now
 from attunement.services.policy_state import load_stats, save_stats
 from attunement.services.views import (
     AssessmentResult,
@@ -65,15 +67,6 @@ HANDLE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 MAX_REFLECTION_CHARS = 10_000
 ENGAGEMENT_WINDOW = timedelta(days=14)
 DEFAULT_CONSENTS = (Purpose.PERSONALIZATION, Purpose.STORE_REFLECTIONS)
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _now(at: datetime | None) -> datetime:
-    return _aware(at) if at else datetime.now(UTC)
 
 
 class PracticeService:
@@ -284,9 +277,10 @@ class PracticeService:
         """The newest belief about each skill (the prior where nothing was measured)."""
         with self.db.session() as session:
             person = repo.person_by_handle(session, handle)
-            return self._estimates(session, person.id)
+            return self.estimates_in(session, person.id)
 
-    def _estimates(self, session: Session, person_id: str) -> dict[Skill, SkillEstimate]:
+    def estimates_in(self, session: Session, person_id: str) -> dict[Skill, SkillEstimate]:
+        """The newest belief about each skill, within an open unit of work."""
         estimates = prior_estimates()
         for row in repo.estimate_history(session, person_id):
             skill = Skill(row.skill)
@@ -362,7 +356,7 @@ class PracticeService:
                 for skill in self.catalogue.get(attempt.exercise_id).skills:
                     days_since_skill[skill] = min(days, days_since_skill.get(skill, days))
         return PracticeContext(
-            estimates=self._estimates(session, person.id),
+            estimates=self.estimates_in(session, person.id),
             minutes_available=minutes or person.minutes_per_day,
             goal_skills=frozenset(goal_texts),
             goal_texts=goal_texts,
@@ -467,7 +461,7 @@ class PracticeService:
         with self.db.session() as session:
             person = repo.person_by_handle(session, handle)
             history = repo.estimate_history(session, person.id)
-            current = self._estimates(session, person.id)
+            current = self.estimates_in(session, person.id)
             first: dict[Skill, float] = {}
             for row in history:
                 first.setdefault(Skill(row.skill), row.mean)

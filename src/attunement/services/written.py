@@ -57,7 +57,9 @@ from attunement.domain.scenarios import Scenario, ScenarioSet
 from attunement.domain.skills import SKILLS, Skill
 from attunement.errors import InvalidInputError, NotFoundError
 from attunement.nlp.analyzer import Analysis, check_text
-from attunement.services.practice import PracticeService, _aware, _now
+from attunement.services.clock import aware as _aware
+from attunement.services.clock import now as _now
+from attunement.services.practice import PracticeService
 from attunement.services.text import TextService
 from attunement.store import repositories as repo
 from attunement.store.tables import FeedbackEventRow, SkillEstimateRow, WrittenAttemptRow
@@ -314,7 +316,7 @@ class WrittenPracticeService:
     def _measure(
         self, session: Session, person_id: str, scenario: Scenario, score: float, moment: datetime
     ) -> tuple[SkillUpdate, ...]:
-        current = self.practice._estimates(session, person_id)
+        current = self.practice.estimates_in(session, person_id)
         last_seen: dict[str, datetime] = {}
         for row in repo.estimate_history(session, person_id):
             last_seen[row.skill] = _aware(row.recorded_at)
