@@ -57,7 +57,10 @@ def test_the_cli_reference_is_current() -> None:
 
 
 def test_init_assess_practice_progress(home: Path, tmp_path: Path) -> None:
-    result = attune("init", "--handle", "sam", "--name", "Sam", "--minutes", "10", "--yes")
+    # Reflections only: a written exercise would first ask for a reply (tested in test_written_practice).
+    result = attune(
+        "init", "--handle", "sam", "--name", "Sam", "--minutes", "10", "--modality", "reflection", "--yes"
+    )
     assert result.exit_code == 0, result.output
     assert "Welcome, Sam." in flat(result)
     assert (home / "master.key").stat().st_mode & 0o777 == 0o600
@@ -90,7 +93,7 @@ def test_init_assess_practice_progress(home: Path, tmp_path: Path) -> None:
 
 
 def test_practice_rejects_a_bad_rating_and_asks_again(home: Path) -> None:
-    attune("init", "--handle", "sam", "--yes")
+    attune("init", "--handle", "sam", "--modality", "reflection", "--yes")
     result = attune("practice", "--minutes", "5", input="y\n9\nfour\n5\n\nn\n")
     assert result.exit_code == 0, result.output
     assert result.output.count("Please type a whole number from 1 to 5.") == 2
