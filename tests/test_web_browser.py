@@ -113,8 +113,28 @@ def test_sign_up_assess_practise_write_progress_export_and_delete(server: str, b
         page.get_by_role("link", name="Download all of it (JSON)").click()
     exported = Path(download.value.path()).read_text(encoding="utf-8")
     assert "I slowed down and listened." in exported and "robin" in exported
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download a readable report").click()
+    report = Path(download.value.path()).read_text(encoding="utf-8")
+    assert (
+        report.startswith("# What attunement keeps about robin") and "I slowed down and listened." in report
+    )
+
+    # See and correct a belief, then read the audit log.
+    page.get_by_label("Your level for Repair after conflict").fill("4.5")
+    page.locator("form", has=page.get_by_label("Your level for Repair after conflict")).get_by_role(
+        "button"
+    ).click()
+    assert page.get_by_text("Saved.").is_visible()
+    assert page.get_by_text("You corrected a belief: Repair after conflict from").is_visible()
+    assert page.get_by_text("You exported your data (report).").is_visible()
+    shot(page, "08-privacy-beliefs-and-audit")
+    page.get_by_role("link", name="What we collect and why").click()
+    assert page.get_by_role("heading", name="What attunement collects, and why").is_visible()
+    shot(page, "09-what-we-collect")
+    page.goto(server + "/privacy")
     page.get_by_label("Type your handle to confirm").fill("robin")
-    page.get_by_role("button", name="Delete everything").click()
+    page.get_by_role("button", name="Delete my account").click()
     page.wait_for_url("**/welcome")
     page.goto(server + "/signin")
     page.get_by_label("Handle").fill("robin")

@@ -28,9 +28,13 @@ from attunement.domain.assessment import Questionnaire, SkillEstimate
 from attunement.domain.consent import Purpose
 from attunement.domain.exercises import Catalogue, Modality
 from attunement.domain.feedback import Feedback
+from attunement.domain.privacy import DataCategory
 from attunement.domain.skills import Skill
 from attunement.domain.support import MapEntry, StressContext, SupportKind, Visibility
 from attunement.services import PracticeService, seed_demo
+from attunement.services.audit import AuditEntry
+from attunement.services.privacy import PrivacyService
+from attunement.services.transparency import Beliefs, BeliefService, SkillBelief
 from attunement.services.views import (
     AssessmentResult,
     AttemptResult,
@@ -118,9 +122,9 @@ class Coach:
             handle, minutes_per_day=minutes_per_day, liked_modalities=liked_modalities
         )
 
-    def set_consent(self, handle: str, purpose: Purpose | str, granted: bool) -> None:
-        """Grant or withdraw consent for a purpose."""
-        self._service.set_consent(handle, purpose, granted)
+    def set_consent(self, handle: str, purpose: Purpose | str, granted: bool) -> str:
+        """Grant or withdraw consent for a purpose; returns what that means for what was kept."""
+        return self.privacy.set_consent(handle, purpose, granted)
 
     def assess(self, handle: str, answers: Mapping[str, int], goals: Iterable[str] = ()) -> AssessmentResult:
         """Score and keep a questionnaire; the result shows the change on a retake."""
@@ -265,3 +269,38 @@ class Coach:
     def patterns(self, handle: str) -> list[Insight]:
         """Patterns in the person's own check-ins, with evidence."""
         return self.partners.patterns(handle)
+
+    # privacy ------------------------------------------------------------
+
+    @property
+    def privacy(self) -> PrivacyService:
+        """Export, deletion, consent and the audit log."""
+        return PrivacyService(self._service)
+
+    def export(self, handle: str) -> dict[str, list[dict[str, Any]]]:
+        """Everything stored about the person, table by table, their words decrypted."""
+        return self.privacy.export(handle)
+
+    def report(self, handle: str) -> str:
+        """The same as :meth:`export`, as a readable Markdown report."""
+        return self.privacy.report(handle)
+
+    def beliefs(self, handle: str) -> Beliefs:
+        """What attunement believes about the person: skills, leanings of their suggestions, support."""
+        return BeliefService(self._service).beliefs(handle)
+
+    def correct_skill(self, handle: str, skill: Skill | str, level: float) -> SkillBelief:
+        """Set a skill estimate to where the person sees themselves (1-5)."""
+        return BeliefService(self._service).correct_skill(handle, skill, level)
+
+    def delete_data(self, handle: str, category: DataCategory | str) -> int:
+        """Delete one kind of the person's data (``personalization`` resets what suggestions learned)."""
+        return self.privacy.delete_category(handle, category)
+
+    def delete_person(self, handle: str) -> None:
+        """Delete the person and everything about them, their data key included. Cannot be undone."""
+        self.privacy.delete(handle)
+
+    def audit(self, handle: str) -> list[AuditEntry]:
+        """Partner reads of what the person shared, and their exports, deletions and corrections."""
+        return self.privacy.audit(handle)

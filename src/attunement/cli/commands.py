@@ -27,6 +27,7 @@ from attunement.cli.common import (
     resolve_person,
 )
 from attunement.cli.partners import checkin, partner_app, patterns, support
+from attunement.cli.privacy import keys_app, privacy_app
 from attunement.cli.written import (
     read_replies,
     score_lines,
@@ -567,6 +568,8 @@ def serve(
 
 
 app.add_typer(partner_app, name="partner")
+app.add_typer(privacy_app, name="privacy")
+app.add_typer(keys_app, name="keys")
 app.command()(checkin)
 app.command()(support)
 app.command()(patterns)

@@ -260,10 +260,9 @@ def patterns(
     partners = _partners()
     handle = _person(partners, person)
     if share is not None:
-        partners.practice.set_consent(handle, Purpose.SHARE_PATTERNS, share)
-        out.print(
-            "Your partner can now see your patterns." if share else "Your patterns are yours alone again."
-        )
+        from attunement.services.privacy import PrivacyService
+
+        out.print(PrivacyService(partners.practice).set_consent(handle, Purpose.SHARE_PATTERNS, share))
         return
     insights = partners.partner_patterns(handle) if partner else partners.patterns(handle)
     if partner and not insights:

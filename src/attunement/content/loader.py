@@ -51,6 +51,10 @@ def _read_yaml(path: Path) -> Any:
         mark = error.problem_mark
         line = mark.line + 1 if mark else "?"
         raise ContentError(f"{path}, line {line}: the YAML is malformed ({error.problem}).") from None
+    except yaml.YAMLError as error:  # e.g. a control character the YAML reader refuses
+        raise ContentError(f"{path}: the YAML cannot be read ({str(error).splitlines()[0]}).") from None
+    except RecursionError:
+        raise ContentError(f"{path}: the YAML nests too deeply to be content.") from None
 
 
 def line_of(raw: Any, key: str | None = None) -> Any:

@@ -472,11 +472,22 @@ def _strategy_id(name: str) -> int:
         ) from None
 
 
+def _json(text: str) -> Any:
+    """``json.loads``, with nesting too deep or a number too long reported as a JSON error too."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except (RecursionError, ValueError) as error:
+        reason = "it nests too deeply" if isinstance(error, RecursionError) else "a number is too long"
+        raise json.JSONDecodeError(reason, text, 0) from None
+
+
 def _esconv_records(path: Path, text: str) -> list[tuple[str, Any]]:
     """The dialogue records with where each is ("line 3" / "dialogue 3"), from JSON lines or a JSON array."""
     if text.lstrip()[0] == "[":
         try:
-            records = json.loads(text)
+            records = _json(text)
         except json.JSONDecodeError as error:
             raise _error(path, f"line {error.lineno}", f"is not valid JSON ({error.msg})") from error
         return [(f"dialogue {number}", record) for number, record in enumerate(records, 1)]
@@ -486,11 +497,11 @@ def _esconv_records(path: Path, text: str) -> list[tuple[str, Any]]:
         if not line.strip():
             continue
         try:
-            found.append((f"line {number}", json.loads(line)))
+            found.append((f"line {number}", _json(line)))
         except json.JSONDecodeError as error:
             if not found:  # perhaps one pretty-printed dialogue object
                 try:
-                    return [("dialogue 1", json.loads(text))]
+                    return [("dialogue 1", _json(text))]
                 except json.JSONDecodeError:
                     pass
             raise _error(path, f"line {number}", f"is not valid JSON ({error.msg})") from error

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from attunement.domain.exercises import DIFFICULTY_LABELS, Exercise
+from attunement.domain.exercises import DIFFICULTY_LABELS, Exercise, Modality
 from attunement.domain.practice import PracticeContext
+from attunement.domain.skills import Skill
 from attunement.personalize.features import FEATURE_NAMES, STALE_AFTER_DAYS
 
 MIN_PUSH = 0.005
@@ -140,4 +141,38 @@ def explanation(reasons: list[Reason], explored: bool, notes: tuple[str, ...]) -
     return " ".join([sentence, *notes])
 
 
-__all__ = ["Reason", "explanation", "reasons_for"]
+_FEATURE_LABELS = {
+    "length": "longer exercises for the time you have",
+    "need": "skills where you have most room to grow",
+    "goal": "the growth areas you chose",
+    "liked_modality": "kinds of exercise you said you like",
+    "difficulty_fit": "a level that suits where you are",
+    "staleness": "skills you have not practised lately",
+    "engagement_x_length": "longer exercises after you have skipped some",
+    "evening_x_length": "longer exercises in the evening",
+    "track_record": "exercises that went well for others",
+    "bias": "any exercise at all",
+}
+
+
+def feature_label(name: str) -> str:
+    """What a feature of the practice policy means, in words.
+
+    Examples
+    --------
+    >>> feature_label("difficulty:3")
+    'stretch exercises'
+    >>> feature_label("goal")
+    'the growth areas you chose'
+    """
+    group, _, value = name.partition(":")
+    if group == "skill":
+        return f"exercises on {Skill(value).label.lower()}"
+    if group == "modality":
+        return f"{Modality(value).label} exercises"
+    if group == "difficulty":
+        return f"{DIFFICULTY_LABELS[int(value)]} exercises"
+    return _FEATURE_LABELS[name]
+
+
+__all__ = ["Reason", "explanation", "feature_label", "reasons_for"]

@@ -72,6 +72,21 @@ def support_prior_mean() -> NDArray[np.float64]:
     return mean
 
 
+def kind_leanings(
+    policy: ThompsonPolicy, pair: SufficientStats, population: SufficientStats
+) -> dict[SupportKind, tuple[float, float]]:
+    """Per kind, the weight this pair's ratings put on it and the weight everyone's ratings put on it.
+
+    The difference is what the supported partner's own ratings taught the policy about that kind.
+    """
+    pair_mean, _ = policy.person_posterior(pair, population)
+    everyone = policy.population_mean(population)
+    return {
+        kind: (float(pair_mean[_KIND0 + k]) * KIND_SCALE, float(everyone[_KIND0 + k]) * KIND_SCALE)
+        for k, kind in enumerate(SUPPORT_KINDS)
+    }
+
+
 @dataclass(frozen=True)
 class SupportContext:
     """What is known when a suggestion is made."""

@@ -126,6 +126,7 @@ class AccountService:
         moment = _now(at)
         handle = str(handle).strip().lower()[:64]
         with self.practice.db.session() as session:
+            session.execute(delete(LoginAttemptRow).where(LoginAttemptRow.at < moment - LOCKOUT))
             recent = session.scalar(
                 select(func.count())
                 .select_from(LoginAttemptRow)

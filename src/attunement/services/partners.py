@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session
 
 from attunement.content.support import load_support_guide
 from attunement.domain.consent import Purpose
+from attunement.domain.privacy import AuditAction
 from attunement.domain.rewards import validate_rating
 from attunement.domain.safety import CrisisScreen
 from attunement.domain.support import (
@@ -64,9 +65,10 @@ from attunement.personalize.support import (
     SupportChooser,
     SupportContext,
 )
+from attunement.services import audit
 from attunement.services.clock import aware as _aware
 from attunement.services.clock import now as _now
-from attunement.services.policy_state import load_stats, save_stats
+from attunement.services.policy_state import SUPPORT_POPULATION_KEY, load_stats, pair_key, save_stats
 from attunement.services.practice import PracticeService
 from attunement.services.text import TextService
 from attunement.store import partners as q
@@ -86,7 +88,7 @@ MAX_MAP_WORDS = 500
 DISTRESS_MOOD = 2
 DISTRESS_RUN = 3
 DISTRESS_WINDOW = timedelta(days=7)
-POPULATION_KEY = "support:population"
+POPULATION_KEY = SUPPORT_POPULATION_KEY
 WEEKDAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 
 
@@ -447,8 +449,11 @@ class PartnerService:
                 c
                 for c in q.checkins(session, other, _aware(pair.linked_at))
                 if c.visibility != Visibility.NOTHING.value
-            ]
-            return [self._shared(session, c) for c in reversed(rows[-limit:])]
+            ][-limit:]
+            if rows:
+                detail = {"what": "check-ins", "count": len(rows)}
+                audit.record(session, other, AuditAction.PARTNER_READ, detail, actor_id=person.id)
+            return [self._shared(session, c) for c in reversed(rows)]
 
     def _shared(self, session: Session, row: CheckinRow) -> SharedCheckin:
         level = Visibility(row.visibility)
@@ -505,6 +510,14 @@ class PartnerService:
                         rated=row.rating is not None,
                     )
                 )
+            if out:
+                audit.record(
+                    session,
+                    _other(pair, person.id),
+                    AuditAction.PARTNER_READ,
+                    {"what": "check-ins, as support suggestions", "count": len(out)},
+                    actor_id=person.id,
+                )
             return out
 
     # the supported partner's rating ---------------------------------------------
@@ -545,7 +558,7 @@ class PartnerService:
                 if row.policy_version == SUPPORT_POLICY_VERSION:
                     pair_stats, population = self._stats(session, pair, person.id, for_update=True)
                     self.chooser.learn(pair_stats, population, np.asarray(row.features, dtype=float), reward)
-                    self._save(session, _pair_key(pair.id, person.id), pair_stats, person.id)
+                    self._save(session, pair_key(pair.id, person.id), pair_stats, person.id)
                     self._save(session, POPULATION_KEY, population, None)
             return reward
 
@@ -553,7 +566,7 @@ class PartnerService:
         self, session: Session, pair: PairRow, supported_id: str, *, for_update: bool = False
     ) -> tuple[SufficientStats, SufficientStats]:
         return (
-            self._load(session, _pair_key(pair.id, supported_id), for_update),
+            self._load(session, pair_key(pair.id, supported_id), for_update),
             self._load(session, POPULATION_KEY, for_update),
         )
 
@@ -582,7 +595,11 @@ class PartnerService:
             other = _other(pair, person.id)
             if not repo.latest_consents(session, other).get(Purpose.SHARE_PATTERNS.value, False):
                 return []
-            return self._patterns(session, other, _now(at))
+            insights = self._patterns(session, other, _now(at))
+            if insights:
+                detail = {"what": "weekly patterns", "count": len(insights)}
+                audit.record(session, other, AuditAction.PARTNER_READ, detail, actor_id=person.id)
+            return insights
 
     def _patterns(self, session: Session, person_id: str, moment: datetime) -> list[Insight]:
         rows = q.checkins(session, person_id, moment - timedelta(weeks=4))
@@ -694,10 +711,6 @@ def _hash(code: str) -> str:
 
 def _other(pair: PairRow, person_id: str) -> str:
     return pair.person_b if pair.person_a == person_id else pair.person_a
-
-
-def _pair_key(pair_id: str, supported_id: str) -> str:
-    return f"support:{pair_id[:16]}:{supported_id[:16]}"
 
 
 def _mood_family(mood: int) -> EmotionFamily:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from attunement.personalize.policy import SufficientStats, ThompsonPolicy
 from attunement.store import repositories as repo
 from attunement.store.tables import PolicyStateRow
+
+SUPPORT_POPULATION_KEY = "support:population"
+"""The statistics of what helped across every pair; a pair's own keys start with ``support:`` too."""
+
+
+def pair_key(pair_id: str, supported_id: str) -> str:
+    """The key of what one pair's ratings taught the support policy about the supported partner."""
+    return f"support:{pair_id[:16]}:{supported_id[:16]}"
 
 
 def load_stats(
@@ -17,6 +26,21 @@ def load_stats(
     if row is None or row.policy_version != version or row.n_features != policy.n_features:
         return policy.new_stats()
     return SufficientStats.from_bytes(row.stats, policy.n_features)
+
+
+def load_many(
+    session: Session, keys: tuple[str, ...], policy: ThompsonPolicy, version: str
+) -> tuple[SufficientStats, ...]:
+    """The statistics under each of ``keys``, as :func:`load_stats` reads them, in one query."""
+    stored = repo.policy_blobs(session, keys)
+    loaded = []
+    for key in keys:
+        found = stored.get(key)
+        if found is None or found[0] != version or found[1] != policy.n_features:
+            loaded.append(policy.new_stats())
+        else:
+            loaded.append(SufficientStats.from_bytes(found[2], policy.n_features))
+    return tuple(loaded)
 
 
 def save_stats(
@@ -35,3 +59,25 @@ def save_stats(
     row.policy_version = version
     row.n_features = policy.n_features
     row.stats = stats.to_bytes()
+
+
+def forget(session: Session, person_id: str) -> int:
+    """Delete the person's statistics and subtract them from everyone's, which they were added to.
+
+    Each outcome was added to the person's (or their pair's) statistics and to the shared ones
+    at the same time, so the subtraction removes exactly their share. Returns how many outcomes
+    were forgotten.
+    """
+    forgotten = 0
+    for row in session.scalars(select(PolicyStateRow).where(PolicyStateRow.person_id == person_id)).all():
+        shared_key = SUPPORT_POPULATION_KEY if row.key.startswith("support:") else repo.POPULATION_KEY
+        shared = repo.policy_state(session, shared_key, for_update=True)
+        mine = SufficientStats.from_bytes(row.stats, row.n_features)
+        if shared and (shared.policy_version, shared.n_features) == (row.policy_version, row.n_features):
+            everyone = SufficientStats.from_bytes(shared.stats, shared.n_features)
+            left = SufficientStats(everyone.A - mine.A, everyone.b - mine.b, max(everyone.n - mine.n, 0))
+            shared.stats = left.to_bytes()
+        forgotten += mine.n
+        session.delete(row)
+    session.flush()
+    return forgotten

@@ -31,10 +31,11 @@ from sqlalchemy import LargeBinary
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-from attunement.errors import CryptoError
+from attunement.errors import CryptoError, InvalidInputError
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
+TAG_BYTES = 16
 FORMAT_VERSION = b"\x01"
 
 
@@ -69,8 +70,12 @@ def new_data_key() -> bytes:
 
 def seal(key: bytes, text: str, *, person_id: str) -> Sealed:
     """Encrypt ``text`` for ``person_id`` (bound as associated data)."""
+    try:
+        plain = text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInputError("The text holds characters that are not valid Unicode.") from None
     nonce = os.urandom(NONCE_BYTES)
-    ciphertext = AESGCM(key).encrypt(nonce, text.encode("utf-8"), person_id.encode())
+    ciphertext = AESGCM(key).encrypt(nonce, plain, person_id.encode())
     return Sealed(FORMAT_VERSION + nonce + ciphertext)
 
 
@@ -79,6 +84,8 @@ def open_sealed(key: bytes, sealed: Sealed, *, person_id: str) -> str:
     blob = sealed.blob
     if blob[:1] != FORMAT_VERSION:
         raise CryptoError("A stored text is in an unknown encryption format.")
+    if len(blob) < 1 + NONCE_BYTES + TAG_BYTES:
+        raise CryptoError("A stored text is cut short and cannot be decrypted.")
     try:
         plain = AESGCM(key).decrypt(blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :], person_id.encode())
     except InvalidTag:

@@ -40,6 +40,8 @@ POOL_SIZE, POOL_OVERFLOW = 10, 30
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Deleted rows are overwritten with zeros, so a deleted person's wrapped key leaves the file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -199,6 +201,21 @@ class Database:
             raise
         finally:
             session.close()
+
+    def purge_deleted(self, tables: tuple[str, ...] = ("person_keys",)) -> None:
+        """Make deleted rows leave the storage files, not only the tables.
+
+        SQLite overwrites deleted rows itself (``secure_delete``); this also empties the
+        write-ahead log, which still holds the old pages. PostgreSQL keeps deleted rows until
+        vacuum, so ``tables`` (small ones: the wrapped keys) are vacuumed now.
+        """
+        if self.engine.url.get_backend_name() == "sqlite":
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        elif self.engine.url.get_backend_name() == "postgresql":
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                for table in tables:
+                    connection.exec_driver_sql(f'VACUUM "{table}"')
 
 
 def _config() -> Config:

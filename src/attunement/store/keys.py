@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from attunement.errors import CryptoError
@@ -42,6 +43,18 @@ class Keyring:
         if row is None:
             raise CryptoError("This person's data key is gone, so their stored text cannot be read.")
         return unwrap_key(self._master, row.wrapped_key, person_id=person_id)
+
+    def rewrap_all(self, session: Session, new_master: bytes) -> int:
+        """Re-wrap every person's data key under ``new_master`` (their text stays as it is); returns
+        how many keys were re-wrapped. Raises :class:`CryptoError` if a key was wrapped by another
+        master key."""
+        new_id = key_fingerprint(new_master)
+        rows = session.scalars(select(PersonKeyRow).with_for_update()).all()
+        for row in rows:
+            data_key = unwrap_key(self._master, row.wrapped_key, person_id=row.person_id)
+            row.wrapped_key = wrap_key(new_master, data_key, person_id=row.person_id)
+            row.master_key_id = new_id
+        return len(rows)
 
     def seal(self, session: Session, person_id: str, text: str) -> Sealed:
         """Encrypt ``text`` under the person's data key."""

@@ -226,19 +226,27 @@ def next_exercise(caller: Practiser, services: ServicesDep, minutes: int | None 
 def outcome(
     recommendation_id: str, body: Outcome, caller: Practiser, services: ServicesDep
 ) -> dict[str, Any]:
-    """Report what you did with a suggestion: done or not, a 1-5 rating, a reflection."""
+    """Report what you did with a suggestion: done or not, a 1-5 rating, a reflection.
+
+    A reflection that reads as a crisis is not kept; the answer carries crisis resources instead.
+    """
+    screen = services.text.screen(body.reflection) if body.reflection else None
+    flagged = screen is not None and screen.flagged
     result = services.practice.record_attempt(
         recommendation_id,
         completed=body.completed,
         rating=body.rating,
-        reflection=body.reflection,
+        reflection=None if flagged else body.reflection,
         handle=caller.handle,
     )
-    return {
+    answer: dict[str, Any] = {
         "reward": result.reward,
         "reflection_stored": result.reflection_stored,
         "skill_change": result.skill_change,
     }
+    if screen is not None and screen.flagged:
+        answer["crisis"] = {"level": screen.level.value, "message": screen.message()}
+    return answer
 
 
 @router.get("/progress")

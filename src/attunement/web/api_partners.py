@@ -1,5 +1,5 @@
-"""The JSON API for partners and privacy: linking, support maps, check-ins, suggestions, ratings,
-patterns, export and deletion. Sharing rules are the services'; see :mod:`attunement.services.partners`."""
+"""The JSON API for partners: linking, support maps, check-ins, suggestions, ratings and patterns.
+Sharing rules are the services'; see :mod:`attunement.services.partners`."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from attunement.domain.support import SupportKind
-from attunement.errors import InvalidInputError
 from attunement.services.partners import Insight, SharedCheckin, SupportSuggestion
-from attunement.services.privacy import PrivacyService
 from attunement.web.deps import Practiser, Reader, ServicesDep
 
 router = APIRouter()
@@ -41,10 +39,6 @@ class Checkin(_Body):
 
 class Rating(_Body):
     rating: int = Field(ge=1, le=5)
-
-
-class Deletion(_Body):
-    confirm: str = Field(min_length=1, max_length=64, description="Your handle, to confirm.")
 
 
 def _shared(c: SharedCheckin) -> dict[str, Any]:
@@ -194,18 +188,3 @@ def patterns(caller: Reader, services: ServicesDep) -> list[dict[str, Any]]:
 def partner_patterns(caller: Reader, services: ServicesDep) -> list[dict[str, Any]]:
     """Your partner's patterns, only while they share them."""
     return [_insight(i) for i in services.partners.partner_patterns(caller.handle)]
-
-
-@router.get("/privacy/export")
-def export(caller: Reader, services: ServicesDep) -> dict[str, list[dict[str, Any]]]:
-    """Everything stored about you, table by table, your text decrypted."""
-    return PrivacyService(services.practice).export(caller.handle)
-
-
-@router.delete("/account", status_code=204)
-def delete_account(body: Deletion, caller: Practiser, services: ServicesDep) -> Response:
-    """Delete your account and everything about you, your data key included. Cannot be undone."""
-    if body.confirm.strip().lower() != caller.handle:
-        raise InvalidInputError("Give your handle as 'confirm' to delete the account.")
-    PrivacyService(services.practice).delete(caller.handle)
-    return Response(status_code=204)

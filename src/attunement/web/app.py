@@ -43,7 +43,7 @@ from attunement.errors import (
     PermissionDeniedError,
     TooManyAttemptsError,
 )
-from attunement.web import api_partners, pages
+from attunement.web import api_partners, api_privacy, pages
 from attunement.web.api import router
 from attunement.web.deps import Services
 
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = Services(settings or get_settings())
     app.include_router(router, prefix="/api/v1")
     app.include_router(api_partners.router, prefix="/api/v1")
+    app.include_router(api_privacy.router, prefix="/api/v1")
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 

@@ -106,6 +106,13 @@ def practiser(request: Request) -> Caller:
     return _caller(request, "practice")
 
 
+def owner(request: Request) -> Caller:
+    """A caller signed in with a session, not a token: consent and deletion are decided in person."""
+    if request.headers.get("Authorization", "").startswith("Bearer "):
+        raise PermissionDeniedError("Consent and deletion need you signed in, not an API token.")
+    return _caller(request, "practice")
+
+
 def analyst(request: Request) -> Caller:
     """A signed-in caller allowed to analyse texts."""
     return _caller(request, "analyze")
@@ -115,6 +122,7 @@ ServicesDep = Annotated[Services, Depends(services)]
 Reader = Annotated[Caller, Depends(reader)]
 Practiser = Annotated[Caller, Depends(practiser)]
 Analyst = Annotated[Caller, Depends(analyst)]
+Owner = Annotated[Caller, Depends(owner)]
 
 
 def set_session_cookie(request: Request, response: Response, token: str) -> None:

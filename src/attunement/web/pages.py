@@ -17,9 +17,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from attunement.domain.consent import ONBOARDING, Purpose
+from attunement.domain.privacy import DataCategory
 from attunement.domain.support import StressContext, SupportKind, Visibility
 from attunement.errors import AttunementError, InvalidInputError, PermissionDeniedError
-from attunement.services.privacy import PrivacyService
+from attunement.services.privacy import PrivacyService, category_of
+from attunement.services.transparency import BeliefService, collected
 from attunement.services.views import PersonView
 from attunement.web.deps import SESSION_COOKIE, services, set_session_cookie
 
@@ -171,16 +173,20 @@ def practice_page(request: Request, saved: int = 0) -> Response:
 async def practice_outcome(request: Request, recommendation_id: str) -> Response:
     person, fields = await _form(request)
     rating = _one(fields, "rating")
+    reflection = _one(fields, "reflection") or None
+    screen = services(request).text.screen(reflection) if reflection else None
     try:
         services(request).practice.record_attempt(
             recommendation_id,
             completed=_one(fields, "completed") != "no",
             rating=int(rating) if rating.isdigit() else None,
-            reflection=_one(fields, "reflection") or None,
+            reflection=None if screen and screen.flagged else reflection,
             handle=person.handle,
         )
     except AttunementError as error:
         raise InvalidInputError(str(error)) from None
+    if screen and screen.flagged:  # resources instead of a thank-you; the reflection is not kept
+        return _page(request, "error.html", 200, error=screen.message(), title="Support is available")
     return RedirectResponse("/practice?saved=1", status_code=303)
 
 
@@ -268,26 +274,53 @@ def progress_page(request: Request, assessed: int = 0) -> Response:
 
 
 @router.get("/privacy")
-def privacy_page(request: Request, saved: int = 0) -> Response:
+def privacy_page(request: Request, saved: int = 0, deleted: str | None = None, n: int = 0) -> Response:
     signed = _signed_in(request)
     if signed is None:
         return _to_signin()
     found = services(request)
-    export = PrivacyService(found.practice).export(signed[0].handle)
-    counts = [(name.replace("_", " "), len(rows)) for name, rows in export.items()]
-    consents = [(p, signed[0].consents.get(p.value, False)) for p in PURPOSES]
+    privacy = PrivacyService(found.practice)
     notice = "Saved." if saved else None
-    return _page(request, "privacy.html", counts=counts, consents=consents, notice=notice, title="Privacy")
+    if deleted in {c.value for c in DataCategory}:
+        notice = f"Deleted {DataCategory(deleted).label.lower()}: {n} records."
+    return _privacy_page(request, signed[0], privacy, notice=notice)
+
+
+def _privacy_page(
+    request: Request, person: PersonView, privacy: PrivacyService, notice: str | None = None
+) -> HTMLResponse:
+    return _page(
+        request,
+        "privacy.html",
+        summary=privacy.summary(person.handle),
+        consents=[(p, person.consents.get(p.value, False)) for p in PURPOSES],
+        beliefs=BeliefService(privacy.practice).beliefs(person.handle),
+        audit=privacy.audit(person.handle, limit=30),
+        notice=notice,
+        title="Privacy",
+    )
+
+
+@router.get("/privacy/collected")
+def collected_page(request: Request) -> Response:
+    return _page(
+        request, "collected.html", tables=collected(), categories=list(DataCategory), title="What we collect"
+    )
 
 
 @router.get("/privacy/export")
-def privacy_export(request: Request) -> Response:
+def privacy_export(request: Request, format: str = "json") -> Response:
     signed = _signed_in(request)
     if signed is None:
         return _to_signin()
-    data = PrivacyService(services(request).practice).export(signed[0].handle)
-    body = json.dumps(data, indent=2, ensure_ascii=False, default=str)
-    disposition = f'attachment; filename="attunement-{signed[0].handle}.json"'
+    privacy, handle = PrivacyService(services(request).practice), signed[0].handle
+    if format == "report":
+        disposition = f'attachment; filename="attunement-{handle}.md"'
+        return Response(
+            privacy.report(handle), media_type="text/markdown", headers={"Content-Disposition": disposition}
+        )
+    body = json.dumps(privacy.export(handle), indent=2, ensure_ascii=False, default=str)
+    disposition = f'attachment; filename="attunement-{handle}.json"'
     return Response(body, media_type="application/json", headers={"Content-Disposition": disposition})
 
 
@@ -295,9 +328,35 @@ def privacy_export(request: Request) -> Response:
 async def privacy_consent(request: Request) -> Response:
     person, fields = await _form(request)
     chosen = set(fields.get("consent", []))
-    for purpose in PURPOSES:
-        services(request).practice.set_consent(person.handle, purpose, purpose.value in chosen)
-    return RedirectResponse("/privacy?saved=1", status_code=303)
+    privacy = PrivacyService(services(request).practice)
+    effects = [
+        privacy.set_consent(person.handle, purpose, purpose.value in chosen)
+        for purpose in PURPOSES
+        if person.consents.get(purpose.value, False) != (purpose.value in chosen)
+    ]
+    updated = privacy.practice.person(person.handle)
+    return _privacy_page(request, updated, privacy, notice=" ".join(effects) or "Nothing changed.")
+
+
+@router.post("/privacy/correct")
+async def privacy_correct(request: Request) -> Response:
+    person, fields = await _form(request)
+    try:
+        level = float(_one(fields, "level"))
+    except ValueError:
+        raise InvalidInputError("A skill level is a number between 1 and 5.") from None
+    BeliefService(services(request).practice).correct_skill(person.handle, _one(fields, "skill"), level)
+    return RedirectResponse("/privacy?saved=1#beliefs", status_code=303)
+
+
+@router.post("/privacy/delete-category")
+async def privacy_delete_category(request: Request) -> Response:
+    person, fields = await _form(request)
+    category = category_of(_one(fields, "category"))
+    if _one(fields, "confirm") != "yes":
+        raise InvalidInputError("Tick the box to confirm the deletion.")
+    count = PrivacyService(services(request).practice).delete_category(person.handle, category)
+    return RedirectResponse(f"/privacy?deleted={category.value}&n={count}#data", status_code=303)
 
 
 @router.post("/privacy/delete")
