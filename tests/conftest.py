@@ -16,6 +16,7 @@ from types import ModuleType
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 
 from attunement.config import Settings
 from attunement.services import TEST_MASTER_KEY, PracticeService
@@ -69,6 +70,17 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(
         data_dir=tmp_path / "data", database_url=database_url, master_key=TEST_MASTER_KEY, seed=11
     )
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    """The web app on the parametrized database, in a test client."""
+    from attunement.web.app import create_app
+
+    app = create_app(settings)
+    with TestClient(app) as test_client:
+        yield test_client
+    app.state.services.practice.db.engine.dispose()
 
 
 @pytest.fixture

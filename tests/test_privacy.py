@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +32,6 @@ from attunement.services.written import WrittenPracticeService
 from attunement.store import repositories as repo
 from attunement.store.crypto import EncryptedText, Sealed, open_sealed, parse_master_key, unwrap_key
 from attunement.store.tables import PERSONAL_TABLES, Base
-from attunement.web.app import create_app
 from tests.conftest import attune_text, neutral_answers, raw_sqlite_bytes
 from tests.test_web_api import sign_up_and_in
 
@@ -380,14 +378,6 @@ def test_cli_privacy_commands(home: Path) -> None:
 
 
 # --- the web app ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    app = create_app(settings)
-    with TestClient(app) as test_client:
-        yield test_client
-    app.state.services.practice.db.engine.dispose()
 
 
 def test_privacy_through_the_api(client: TestClient) -> None:

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from attunement.config import Settings
 from attunement.services.accounts import MAX_FAILURES
-from attunement.web.app import create_app
 from attunement.web.deps import CSRF_HEADER, SESSION_COOKIE
 
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    app = create_app(settings)
-    with TestClient(app) as test_client:
-        yield test_client
-    app.state.services.practice.db.engine.dispose()
 
 
 def sign_up_and_in(client: TestClient, handle: str) -> dict[str, str]:
@@ -244,3 +233,17 @@ def test_partners_and_privacy_through_the_api(client: TestClient) -> None:
     assert client.get("/api/v1/me").status_code == 401
     assert other.get("/api/v1/partner").json()["partner"] is None
     assert other.get("/api/v1/partner/checkins").json() == []
+
+
+def test_each_server_thread_has_a_pooled_database_connection(settings: Settings) -> None:
+    import anyio.to_thread
+
+    from attunement.store.db import POOL_SIZE
+    from attunement.web.app import THREADS, create_app
+
+    assert THREADS == POOL_SIZE
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/api/v1/health").status_code == 200
+        assert client.portal is not None
+        limiter = client.portal.call(anyio.to_thread.current_default_thread_limiter)
+        assert limiter.total_tokens == THREADS

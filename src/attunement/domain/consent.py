@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from attunement.errors import InvalidInputError
+
 WORDING_VERSION = 1
 
 
@@ -19,6 +21,15 @@ class Purpose(StrEnum):
     PERSONALIZATION = "personalization"
     STORE_REFLECTIONS = "store_reflections"
     SHARE_PATTERNS = "share_patterns"
+
+    @classmethod
+    def parse(cls, value: Purpose | str) -> Purpose:
+        """The purpose named ``value``; raises :class:`InvalidInputError` listing the known ones."""
+        try:
+            return cls(value)
+        except ValueError:
+            known = ", ".join(p.value for p in cls)
+            raise InvalidInputError(f"'{value}' is not a consent purpose; known ones are {known}.") from None
 
     @property
     def description(self) -> str:

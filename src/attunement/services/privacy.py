@@ -79,14 +79,6 @@ def tables_in(category: DataCategory) -> list[Any]:
     return [t for t in reversed(Base.metadata.sorted_tables) if t.info["category"] is category]
 
 
-def _purpose(value: Purpose | str) -> Purpose:
-    try:
-        return Purpose(value)
-    except ValueError:
-        known = ", ".join(p.value for p in Purpose)
-        raise InvalidInputError(f"'{value}' is not a consent purpose; known ones are {known}.") from None
-
-
 class PrivacyService:
     """Export, deletion, consent and the audit log, for the person themselves."""
 
@@ -240,7 +232,7 @@ class PrivacyService:
     ) -> str:
         """Grant or withdraw a purpose (kept in the ledger and the audit log) and say, in one or two
         sentences, what changes now and what happens to what was already kept."""
-        chosen = _purpose(purpose)
+        chosen = Purpose.parse(purpose)
         with self.practice.db.session() as session:
             person = repo.person_by_handle(session, handle)
             before = repo.latest_consents(session, person.id).get(chosen.value, False)
