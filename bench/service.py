@@ -2,28 +2,40 @@
 
 Run ``python bench/service.py [--people 10000] [--seconds 10] [--concurrency 16] [--workers 2]``.
 For each database it seeds ``--people`` people through the real service (each
-with a data key; the first 200 also get an API token), starts ``attune``'s app
+with a data key; the first 200 also get an API token; with ``--history N``, N
+past outcomes each, so that reads which grow with the install show), starts ``attune``'s app
 under uvicorn with ``--workers`` processes on a free loopback port, and drives
-it from this process with ``--concurrency`` concurrent keep-alive clients for
-``--seconds`` per endpoint (after a short warm-up), cycling through the people:
+it with ``--concurrency`` concurrent keep-alive clients for ``--seconds`` per
+endpoint (after a short warm-up), each request as one of the 200 people:
 
 * ``GET /api/v1/health``: the bare round trip through the stack, the peer;
 * ``GET /api/v1/practice/next``: choose, log and explain an exercise;
 * ``POST /api/v1/analyze``: every text model on a short message.
 
+The load comes from ``wrk`` (one thread, a Lua script for the token and the
+body) when it is installed (``apt-get install wrk``), else from an asyncio
+httpx client in this process (``--generator`` chooses); the JSON says which.
+wrk costs the machine far less, which matters because the generator shares its
+cores with the server; with either, absolute figures are a floor. Every run is
+bounded: ``--seconds`` of load per endpoint plus a 2-second warm-up, and wrk is
+stopped if it overruns by 30 seconds. The int8 text encoder is built once,
+before the server starts, so no worker pays for it under load.
+
 It prints requests per second, p50 and p99 latency and errors per endpoint,
-and the ratio of each endpoint's throughput to the bare round trip measured in
-the same run. The load generator shares the machine's cores with the server,
-so absolute figures are a floor. The last line is one JSON object.
+the server's CPU time per request (all its processes, from ``/proc``; Linux
+only), and the ratio of each endpoint's throughput to the bare round trip
+measured in the same run. The last line is one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -32,6 +44,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +55,7 @@ import sqlalchemy as sa
 from attunement.config import Settings
 from attunement.services import TEST_MASTER_KEY, PracticeService
 from attunement.services.accounts import AccountService
+from attunement.store.tables import PracticeAttemptRow
 
 POSTGRES_URL = os.environ.get("ATTUNE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TARGETS = {"next_exercise_rps_pg": 300, "next_exercise_p99_ms_pg": 100, "analyze_rps": 150}
@@ -61,27 +75,62 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def seed(url: str, people: int, tokens: int) -> list[str]:
-    """Create ``people`` people through the service; API tokens for the first ``tokens``."""
+def seed(url: str, people: int, tokens: int, history: int = 0) -> list[str]:
+    """Create ``people`` people through the service; API tokens for the first ``tokens``.
+
+    With ``history``, each person also gets that many past outcomes (random exercises, days and
+    rewards over the last 60 days), written straight to the table: what the suggestions read.
+    """
     settings = Settings(database_url=url, master_key=TEST_MASTER_KEY, seed=1)
     practice = PracticeService.open(settings)
     accounts = AccountService(practice)
     secrets = []
+    ids = []
     for i in range(people):
         handle = f"p{i:05d}"
-        practice.create_person(handle, minutes_per_day=random.choice((5, 10, 15, 20)))
+        ids.append(practice.create_person(handle, minutes_per_day=random.choice((5, 10, 15, 20))).id)
         if i < tokens:
             secret = accounts.create_token(handle, "bench", ["read", "practice", "analyze"]).secret
             assert secret is not None
             secrets.append(secret)
+    if history:
+        exercises = [e.id for e in practice.catalogue]
+        now = datetime.now(UTC)
+        rng = random.Random(1)
+        with practice.db.engine.begin() as connection:
+            for person_id in ids:
+                rows = [
+                    {
+                        "person_id": person_id,
+                        "exercise_id": rng.choice(exercises),
+                        "completed": rng.random() < 0.7,
+                        "reward": rng.random(),
+                        "recorded_at": now - timedelta(days=rng.uniform(0, 60)),
+                    }
+                    for _ in range(history)
+                ]
+                connection.execute(sa.insert(PracticeAttemptRow.__table__), rows)
     practice.db.engine.dispose()
     return secrets
 
 
-def serve(url: str, data_dir: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+def prepare_encoder(data_dir: Path) -> float:
+    """Build and cache the int8 encoder where the server will look for it; seconds taken."""
+    began = time.perf_counter()
+    code = "import sys, pathlib, attunement.nlp.encoder as e; e.Encoder(cache_dir=pathlib.Path(sys.argv[1]))"
+    subprocess.run([sys.executable, "-c", code, str(data_dir / "models")], check=True, timeout=600)
+    return time.perf_counter() - began
+
+
+def serve(
+    url: str, data_dir: Path, workers: int, settings: Sequence[str] = ()
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATTUNE_")}
     env.update(ATTUNE_DATABASE_URL=url, ATTUNE_MASTER_KEY=TEST_MASTER_KEY, ATTUNE_DATA_DIR=str(data_dir))
+    for setting in settings:
+        name, _, value = setting.partition("=")
+        env[f"ATTUNE_{name.upper()}"] = value
     command = [sys.executable, "-m", "uvicorn", "attunement.web.app:create_app", "--factory"]
     command += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
     process = subprocess.Popen(command, env=env)
@@ -96,9 +145,86 @@ def serve(url: str, data_dir: Path, workers: int) -> tuple[subprocess.Popen[byte
     raise RuntimeError("the server did not start")
 
 
+def server_cpu_s(process: subprocess.Popen[bytes]) -> float | None:
+    """CPU seconds used so far by the server and its worker processes (``None`` off Linux)."""
+    stat = Path(f"/proc/{process.pid}/stat")
+    if not stat.exists():
+        return None
+    pids = [process.pid]
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    if children.exists():
+        pids += [int(pid) for pid in children.read_text().split()]
+    ticks = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+WRK_SCRIPT = """
+tokens = {%(tokens)s}
+bodies = {%(bodies)s}
+local i = 0
+request = function()
+  i = i + 1
+  local headers = {["Authorization"] = "Bearer " .. tokens[math.random(#tokens)]}
+  local body = nil
+  if #bodies > 0 then
+    headers["Content-Type"] = "application/json"
+    body = bodies[math.random(#bodies)]
+  end
+  return wrk.format("%(method)s", nil, headers, body)
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK {"requests": %%d, "seconds": %%.6f, "p50_ms": %%.3f, "p99_ms": %%.3f, "errors": %%d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+
+def lua_string(text: str) -> str:
+    return json.dumps(text)  # a JSON string of ASCII text is a valid Lua string literal
+
+
+def load_wrk(
+    base: str, method: str, path: str, tokens: Sequence[str], seconds: float, concurrency: int
+) -> dict[str, Any]:
+    """Drive ``path`` with wrk (one thread, ``concurrency`` connections) for ``seconds``."""
+    bodies = [json.dumps({"text": text}) for text in TEXTS] if method == "POST" else []
+    script = WRK_SCRIPT % {
+        "tokens": ", ".join(lua_string(t) for t in tokens),
+        "bodies": ", ".join(lua_string(b) for b in bodies),
+        "method": method,
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script)
+    try:
+        whole = max(1, round(seconds))  # wrk takes whole seconds
+        command = ["wrk", "-t1", f"-c{concurrency}", f"-d{whole}s", "--timeout", "30s", "-s", file.name]
+        done = subprocess.run(
+            [*command, base + path], capture_output=True, text=True, timeout=whole + 30, check=True
+        )
+    finally:
+        os.unlink(file.name)
+    line = next(x for x in done.stdout.splitlines() if x.startswith("WRK "))
+    found = json.loads(line.removeprefix("WRK "))
+    return {
+        "requests": found["requests"],
+        "rps": round(found["requests"] / found["seconds"], 1),
+        "p50_ms": round(found["p50_ms"], 2),
+        "p99_ms": round(found["p99_ms"], 2),
+        "errors": found["errors"],
+    }
+
+
 async def load(
     base: str, method: str, path: str, tokens: Sequence[str], seconds: float, concurrency: int
 ) -> dict[str, Any]:
+    """Drive ``path`` from this process with ``concurrency`` asyncio httpx clients for ``seconds``."""
     latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + seconds
@@ -129,19 +255,28 @@ async def load(
     }
 
 
+def drive(generator: str, *args: Any) -> dict[str, Any]:
+    return load_wrk(*args) if generator == "wrk" else asyncio.run(load(*args))
+
+
 def measure(url: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     began = time.perf_counter()
-    tokens = seed(url, args.people, min(200, args.people))
+    tokens = seed(url, args.people, min(200, args.people), args.history)
     seeded_s = time.perf_counter() - began
-    process, base = serve(url, folder, args.workers)
+    process, base = serve(url, folder, args.workers, args.setting)
     try:
         endpoints = {"health": ("GET", "/api/v1/health"), "next_exercise": ("GET", "/api/v1/practice/next")}
         if not args.no_analyze:
             endpoints["analyze"] = ("POST", "/api/v1/analyze")
-        out: dict[str, Any] = {"people": args.people, "seed_s": round(seeded_s, 1)}
+        out: dict[str, Any] = {"people": args.people, "history": args.history, "seed_s": round(seeded_s, 1)}
         for name, (method, path) in endpoints.items():
-            asyncio.run(load(base, method, path, tokens, min(2.0, args.seconds), args.concurrency))  # warm-up
-            out[name] = asyncio.run(load(base, method, path, tokens, args.seconds, args.concurrency))
+            warm_up = min(2.0, args.seconds)
+            drive(args.generator, base, method, path, tokens, warm_up, args.concurrency)
+            cpu_before = server_cpu_s(process)
+            out[name] = drive(args.generator, base, method, path, tokens, args.seconds, args.concurrency)
+            cpu_after = server_cpu_s(process)
+            if cpu_before is not None and cpu_after is not None and out[name]["requests"]:
+                out[name]["server_cpu_ms"] = round((cpu_after - cpu_before) * 1000 / out[name]["requests"], 2)
             print(f"  {name}: {json.dumps(out[name])}", flush=True)
         for name in endpoints:
             if name != "health":
@@ -163,18 +298,40 @@ def postgres_schema() -> tuple[str, sa.Engine, str]:
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--people", type=int, default=10_000, help="people seeded per database")
+    parser.add_argument("--history", type=int, default=0, help="past outcomes seeded per person")
     parser.add_argument("--seconds", type=float, default=10.0, help="load per endpoint (seconds)")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     parser.add_argument("--no-analyze", action="store_true", help="skip the analyze endpoint")
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a server setting, as ATTUNE_NAME (repeatable), e.g. track_record_ttl_s=0",
+    )
+    parser.add_argument(
+        "--generator",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="load generator: wrk, the in-process httpx client, or wrk when installed (auto)",
+    )
     args = parser.parse_args(argv)
+    if args.generator == "auto":
+        args.generator = "wrk" if shutil.which("wrk") else "python"
+    elif args.generator == "wrk" and not shutil.which("wrk"):
+        parser.error("wrk is not installed (apt-get install wrk); use --generator python")
     result: dict[str, Any] = {
         "concurrency": args.concurrency,
         "workers": args.workers,
         "seconds": args.seconds,
+        "generator": args.generator,
+        "settings": args.setting,
     }
     with tempfile.TemporaryDirectory() as folder:
+        if not args.no_analyze:
+            result["encoder_prep_s"] = round(prepare_encoder(Path(folder)), 1)
         for backend in args.backends.split(","):
             print(f"{backend}:", flush=True)
             if backend == "sqlite":

@@ -5,17 +5,24 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import shutil
+
+import pytest
 
 from tests.conftest import load_bench
 
 
-def test_service_benchmark_runs_small() -> None:
+@pytest.mark.parametrize("generator", ["python", "wrk"])
+def test_service_benchmark_runs_small(generator: str) -> None:
+    if generator == "wrk" and not shutil.which("wrk"):
+        pytest.skip("wrk is not installed")
     module = load_bench("service")
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        args = ["--people", "12", "--seconds", "1", "--concurrency", "4", "--workers", "1"]
-        result = module.main([*args, "--backends", "sqlite", "--no-analyze"])
+        args = ["--people", "12", "--history", "3", "--seconds", "1", "--concurrency", "4", "--workers", "1"]
+        result = module.main([*args, "--backends", "sqlite", "--no-analyze", "--generator", generator])
     assert json.loads(out.getvalue().strip().splitlines()[-1]) == result
+    assert result["generator"] == generator
     sqlite = result["sqlite"]
     assert sqlite["people"] == 12 and sqlite["health"]["rps"] > 0
     assert sqlite["next_exercise"]["errors"] == 0 and sqlite["next_exercise"]["requests"] > 0

@@ -204,3 +204,28 @@ def test_everyones_outcomes_become_each_exercises_track_record(service: Practice
     assert outcomes == {k: (len(v), pytest.approx(sum(v))) for k, v in rewards.items()}
     best = max(rewards, key=lambda k: sum(rewards[k]) / len(rewards[k]))
     assert context.track_record[best] > 0
+
+
+def test_the_track_record_is_kept_briefly_per_process_and_this_process_outcomes_show_at_once(
+    settings: Settings,
+) -> None:
+    from attunement.store import repositories as repo
+
+    def record_of(service: PracticeService) -> dict[str, float]:
+        with service.db.session() as session:
+            person = repo.person_by_handle(session, "ana")
+            return dict(service._context(session, person, None, START).track_record)
+
+    this = PracticeService.open(settings.model_copy(update={"track_record_ttl_s": 3600}))
+    other = PracticeService.open(settings)  # another worker process on the same database
+    this.create_person("ana")
+    first = this.next_exercise("ana", at=START)
+    this.record_attempt(first.recommendation_id, completed=True, rating=5, at=START)
+    assert record_of(this) == {first.exercise.id: 0.0}  # seen at once: this process recorded it
+    second = other.next_exercise("ana", at=START + timedelta(days=1))  # another exercise: no repeats
+    other.record_attempt(second.recommendation_id, completed=False, at=START + timedelta(days=1))
+    assert record_of(this) == {first.exercise.id: 0.0}  # another process's outcome: within the TTL
+    fresh = PracticeService.open(settings.model_copy(update={"track_record_ttl_s": 0}))
+    assert set(record_of(fresh)) == {first.exercise.id, second.exercise.id}
+    for service in (this, other, fresh):
+        service.db.engine.dispose()

@@ -205,3 +205,26 @@ def test_sealed_values_differ_for_the_same_text(service: PracticeService) -> Non
         first = service.keyring.seal(session, person_id, "same words")
         second = service.keyring.seal(session, person_id, "same words")
     assert isinstance(first, Sealed) and first.blob != second.blob
+
+
+def test_a_connection_the_server_dropped_fails_one_unit_of_work_then_the_pool_recovers(
+    database_url: str,
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("only a database server drops connections")
+    db = Database.open(database_url)
+    with db.session() as session:
+        session.execute(sa.text("SELECT 1"))
+    url = sa.engine.make_url(database_url)
+    admin = sa.create_engine(url.difference_update_query(["application_name"]))  # not one of them
+    with admin.begin() as connection:
+        connection.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"),
+            {"name": url.query["application_name"]},
+        )
+    admin.dispose()
+    with pytest.raises(DatabaseError, match="Cannot reach the database"), db.session() as session:
+        session.execute(sa.text("SELECT 1"))
+    with db.session() as session:
+        assert session.execute(sa.text("SELECT 1")).scalar() == 1
+    db.engine.dispose()

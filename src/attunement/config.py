@@ -66,6 +66,17 @@ class Settings(BaseSettings):
     db_timeout_s: float = Field(default=5.0, gt=0)
     """How long to wait for a locked SQLite file or an unreachable server."""
 
+    model_threads: int | None = Field(default=None, ge=1, le=64)
+    """Threads the text models use in this process (ONNX Runtime and numpy's BLAS); default: every
+    core for the CLI, 1 per worker for the web server, whose workers and requests already run side by
+    side (more threads there only compete for the same cores)."""
+
+    track_record_ttl_s: float = Field(default=5.0, ge=0)
+    """How many seconds a process reuses every exercise's track record (the mean reward over
+    everyone, which takes a pass over all outcomes) before reading it again; 0 reads it for every
+    suggestion. Outcomes recorded by the same process are seen at once; other processes' within
+    this time."""
+
     @property
     def resolved_database_url(self) -> str:
         """The database URL to use, with the SQLite default filled in."""

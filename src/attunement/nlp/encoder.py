@@ -207,11 +207,12 @@ class Encoder:
             raise ModelError(f"Cannot load the encoder model {where} ({error}); {REBUILD_HINT}.") from None
 
     @classmethod
-    def shared(cls, cache_dir: Path | None = None) -> Encoder:
-        """The process-wide encoder, created on first use (thread-safe)."""
+    def shared(cls, cache_dir: Path | None = None, threads: int | None = None) -> Encoder:
+        """The process-wide encoder, created on first use (thread-safe); ``threads`` as for the
+        constructor, used by the first call only."""
         with cls._lock:
             if cls._shared is None:
-                cls._shared = cls(cache_dir=cache_dir or _default_cache_dir())
+                cls._shared = cls(cache_dir=cache_dir or _default_cache_dir(), threads=threads)
             return cls._shared
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> EncodedBatch:

@@ -167,13 +167,14 @@ class AccountService:
     def session_handle(self, token: str, *, at: datetime | None = None) -> str:
         """The handle signed in with ``token`` (one query: the cheap check every request makes)."""
         moment = _now(at)
-        with self.practice.db.session() as session:
-            row = session.get(WebSessionRow, _digest(token))
-            if row is None or row.ended_at is not None or _aware(row.expires_at) <= moment:
-                raise PermissionDeniedError("Please sign in.")
-            person = session.get(PersonRow, row.person_id)
-            assert person is not None
-            return person.handle
+        found = self.practice.db.read_row(
+            select(PersonRow.handle, WebSessionRow.ended_at, WebSessionRow.expires_at)
+            .join(PersonRow, PersonRow.id == WebSessionRow.person_id)
+            .where(WebSessionRow.token_hash == _digest(token))
+        )
+        if found is None or found.ended_at is not None or _aware(found.expires_at) <= moment:
+            raise PermissionDeniedError("Please sign in.")
+        return str(found.handle)
 
     def sign_out(self, token: str, *, at: datetime | None = None) -> None:
         """End a session (nothing happens for an unknown one)."""
@@ -235,17 +236,16 @@ class AccountService:
 
     def token_handle(self, secret: str, scope: str) -> str:
         """The handle a bearer token acts for, if it is valid and has ``scope``."""
-        with self.practice.db.session() as session:
-            row = session.scalars(
-                select(ApiTokenRow).where(ApiTokenRow.token_hash == _digest(secret))
-            ).first()
-            if row is None or row.revoked_at is not None:
-                raise PermissionDeniedError("This API token is not valid.")
-            if scope not in row.scopes:
-                raise PermissionDeniedError(f"This API token lacks the '{scope}' scope.")
-            person = session.get(PersonRow, row.person_id)
-            assert person is not None
-            return person.handle
+        found = self.practice.db.read_row(
+            select(PersonRow.handle, ApiTokenRow.revoked_at, ApiTokenRow.scopes)
+            .join(PersonRow, PersonRow.id == ApiTokenRow.person_id)
+            .where(ApiTokenRow.token_hash == _digest(secret))
+        )
+        if found is None or found.revoked_at is not None:
+            raise PermissionDeniedError("This API token is not valid.")
+        if scope not in found.scopes:
+            raise PermissionDeniedError(f"This API token lacks the '{scope}' scope.")
+        return str(found.handle)
 
 
 def _check_password(password: object) -> None:

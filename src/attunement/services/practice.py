@@ -16,6 +16,8 @@ Examples
 from __future__ import annotations
 
 import re
+import threading
+import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -35,7 +37,7 @@ from attunement.errors import InvalidInputError, NotFoundError
 from attunement.personalize import POLICY_VERSION, Recommender, SufficientStats
 from attunement.services.clock import aware as _aware
 from attunement.services.clock import now as _now
-from attunement.services.policy_state import load_stats, save_stats
+from attunement.services.policy_state import load_many, load_stats, save_stats
 from attunement.services.views import (
     AssessmentResult,
     AttemptResult,
@@ -91,6 +93,9 @@ class PracticeService:
         self.reward_weights = RewardWeights(
             settings.reward_completion_weight, settings.reward_rating_weight, settings.reward_skill_weight
         )
+        # (monotonic time read, track record) and who is reading it again: see _track_record.
+        self._track_record_cache: tuple[float, Mapping[str, float]] | None = None
+        self._track_record_lock = threading.Lock()
 
     @classmethod
     def open(cls, settings: Settings, *, create_key: bool = True) -> PracticeService:
@@ -183,13 +188,7 @@ class PracticeService:
         self, handle: str, purpose: Purpose | str, granted: bool, *, at: datetime | None = None
     ) -> None:
         """Grant or withdraw a purpose; the ledger keeps every decision."""
-        try:
-            purpose = Purpose(purpose)
-        except ValueError:
-            known = ", ".join(p.value for p in Purpose)
-            raise InvalidInputError(
-                f"'{purpose}' is not a consent purpose; known ones are {known}."
-            ) from None
+        purpose = Purpose.parse(purpose)
         with self.db.session() as session:
             person = repo.person_by_handle(session, handle)
             session.add(
@@ -282,9 +281,9 @@ class PracticeService:
     def estimates_in(self, session: Session, person_id: str) -> dict[Skill, SkillEstimate]:
         """The newest belief about each skill, within an open unit of work."""
         estimates = prior_estimates()
-        for row in repo.estimate_history(session, person_id):
-            skill = Skill(row.skill)
-            estimates[skill] = SkillEstimate(skill, row.mean, row.variance)
+        for name, mean, variance in repo.estimate_values(session, person_id):
+            skill = Skill(name)
+            estimates[skill] = SkillEstimate(skill, mean, variance)
         return estimates
 
     # practice -------------------------------------------------------------
@@ -304,29 +303,33 @@ class PracticeService:
             person = repo.person_by_handle(session, handle)
             context = self._context(session, person, minutes, moment)
             personal = repo.latest_consents(session, person.id).get(Purpose.PERSONALIZATION.value, False)
-            person_stats = (
-                self._stats(session, repo.person_policy_key(person.id))
-                if personal
-                else self.recommender.policy.new_stats()
-            )
-            population = self._stats(session, repo.POPULATION_KEY)
+            policy = self.recommender.policy
+            if personal:
+                keys = (repo.person_policy_key(person.id), repo.POPULATION_KEY)
+                person_stats, population = load_many(session, keys, policy, POLICY_VERSION)
+            else:
+                person_stats = policy.new_stats()
+                (population,) = load_many(session, (repo.POPULATION_KEY,), policy, POLICY_VERSION)
             suggestion = self.recommender.recommend(context, person_stats, population)
-            row = RecommendationRow(
-                id=uuid.uuid4().hex,
-                person_id=person.id,
-                exercise_id=suggestion.exercise.id,
-                candidates=list(suggestion.candidate_ids),
-                propensity=suggestion.propensity,
-                policy_version=suggestion.policy_version,
-                features=[round(v, 6) for v in suggestion.features],
-                expected_reward=suggestion.expected_reward,
-                reasons=[{"kind": r.kind, "text": r.text, "push": r.push} for r in suggestion.reasons],
-                explanation=suggestion.explanation,
-                created_at=moment,
+            recommendation_id = uuid.uuid4().hex
+            repo.add_recommendation(
+                session,
+                {
+                    "id": recommendation_id,
+                    "person_id": person.id,
+                    "exercise_id": suggestion.exercise.id,
+                    "candidates": list(suggestion.candidate_ids),
+                    "propensity": suggestion.propensity,
+                    "policy_version": suggestion.policy_version,
+                    "features": [round(v, 6) for v in suggestion.features],
+                    "expected_reward": suggestion.expected_reward,
+                    "reasons": [{"kind": r.kind, "text": r.text, "push": r.push} for r in suggestion.reasons],
+                    "explanation": suggestion.explanation,
+                    "created_at": moment,
+                },
             )
-            session.add(row)
             return SuggestionView(
-                recommendation_id=row.id,
+                recommendation_id=recommendation_id,
                 exercise=suggestion.exercise,
                 explanation=suggestion.explanation,
                 reasons=tuple(r.text for r in suggestion.reasons),
@@ -344,16 +347,14 @@ class PracticeService:
         days_since_skill: dict[Skill, float] = {}
         days_since_exercise: dict[str, float] = {}
         recent = done = 0
-        for attempt in repo.attempts_since(session, person.id):
-            days = (moment - _aware(attempt.recorded_at)).total_seconds() / 86400
-            days_since_exercise[attempt.exercise_id] = min(
-                days, days_since_exercise.get(attempt.exercise_id, days)
-            )
-            if _aware(attempt.recorded_at) >= moment - ENGAGEMENT_WINDOW:
+        for exercise_id, recorded_at, completed in repo.practice_times(session, person.id):
+            days = (moment - _aware(recorded_at)).total_seconds() / 86400
+            days_since_exercise[exercise_id] = min(days, days_since_exercise.get(exercise_id, days))
+            if _aware(recorded_at) >= moment - ENGAGEMENT_WINDOW:
                 recent += 1
-                done += attempt.completed
-            if attempt.completed and attempt.exercise_id in self.catalogue:
-                for skill in self.catalogue.get(attempt.exercise_id).skills:
+                done += completed
+            if completed and exercise_id in self.catalogue:
+                for skill in self.catalogue.get(exercise_id).skills:
                     days_since_skill[skill] = min(days, days_since_skill.get(skill, days))
         return PracticeContext(
             estimates=self.estimates_in(session, person.id),
@@ -365,8 +366,32 @@ class PracticeService:
             days_since_exercise=days_since_exercise,
             engagement=(done + 1) / (recent + 2),
             hour=moment.astimezone().hour,
-            track_record=track_record(repo.exercise_outcomes(session)),
+            track_record=self._track_record(session),
         )
+
+    def _track_record(self, session: Session) -> Mapping[str, float]:
+        """Every exercise's track record, read again when older than ``settings.track_record_ttl_s``.
+
+        It aggregates every outcome on the install, the one read whose cost grows with the
+        number of people, so each process keeps it briefly (each worker its own copy): another
+        process's new outcomes show within the TTL, this process's at once (they clear it).
+        When it is due, one thread reads it while the others go on with the one they have.
+        """
+        cached, ttl = self._track_record_cache, self.settings.track_record_ttl_s
+        if cached is not None and time.monotonic() - cached[0] < ttl:
+            return cached[1]
+        if not self._track_record_lock.acquire(blocking=cached is None or ttl == 0):
+            assert cached is not None
+            return cached[1]
+        try:
+            cached, moment = self._track_record_cache, time.monotonic()
+            if cached is not None and moment - cached[0] < ttl:
+                return cached[1]  # read by the thread this one waited for
+            record = track_record(repo.exercise_outcomes(session))
+            self._track_record_cache = (moment, record)
+            return record
+        finally:
+            self._track_record_lock.release()
 
     def _stats(self, session: Session, key: str, *, for_update: bool = False) -> SufficientStats:
         return load_stats(session, key, self.recommender.policy, POLICY_VERSION, for_update=for_update)
@@ -443,6 +468,7 @@ class PracticeService:
                 )
             if consents.get(Purpose.PERSONALIZATION.value, False) and rec.policy_version == POLICY_VERSION:
                 self._learn(session, rec, reward)
+        self._track_record_cache = None  # this outcome counts in the next suggestion made here
         return AttemptResult(rec.id, completed, rating, reward, bool(keep_reflection), skill_change)
 
     def _learn(self, session: Session, rec: RecommendationRow, reward: float) -> None:

@@ -18,6 +18,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from threadpoolctl import threadpool_limits
+
 from attunement.config import Settings
 from attunement.content.crisis import load_crisis_lexicon
 from attunement.domain.safety import CrisisScreen
@@ -54,7 +56,12 @@ class TextService:
         """The loaded analyzer; raises :class:`ModelError` when a model file is missing or damaged."""
         with self._lock:
             if self._analyzer is None:
-                encoder = Encoder.shared(cache_dir=self.settings.data_dir / "models")
+                threads = self.settings.model_threads
+                if threads:
+                    # The heads are numpy matrix products on one text at a time: BLAS's own
+                    # threads only spin against the encoder's and other requests' for the cores.
+                    threadpool_limits(threads, user_api="blas")
+                encoder = Encoder.shared(cache_dir=self.settings.data_dir / "models", threads=threads)
                 self._analyzer = Analyzer.load(encoder, self.screener)
             return self._analyzer
 

@@ -33,8 +33,9 @@ from attunement.errors import DatabaseError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-POOL_SIZE, POOL_OVERFLOW = 10, 30
-"""Connections per process: enough for the web server's worker threads (each request holds one)."""
+POOL_SIZE, POOL_OVERFLOW = 16, 30
+"""Connections kept per process: one per web server thread (each request holds one at a time, and the
+app runs that many threads); the overflow covers work that nests a second unit of work."""
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
@@ -77,8 +78,11 @@ def create_db_engine(url: str, timeout_s: float = 5.0) -> Engine:
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         kwargs["connect_args"] = {"connect_timeout": max(1, int(timeout_s))}
+        # No ping before each use: it cost about a sixth of a suggestion's time (docs/web.md, "Speed").
+        # A connection the server dropped fails its request once (503, "try again"), and that error
+        # makes the pool replace every connection opened before it; recycling bounds their age.
         kwargs.update(
-            pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_timeout=timeout_s
+            pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_timeout=timeout_s, pool_recycle=3600
         )
     try:
         engine = create_engine(parsed, **kwargs)
@@ -117,6 +121,7 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @classmethod
     def open(cls, url: str, *, timeout_s: float = 5.0, migrate: bool = True) -> Database:
@@ -201,6 +206,20 @@ class Database:
             raise
         finally:
             session.close()
+
+    def read_row(self, statement: Any) -> Any:
+        """The first row of one read-only ``statement``, or ``None``, run outside a transaction.
+
+        For the checks every request makes (which session or token is this?): without a
+        transaction a server round trip is one statement, not BEGIN, the statement and COMMIT.
+        """
+        try:
+            with self._reader.connect() as connection:
+                return connection.execute(statement).first()
+        except exc.DBAPIError as error:
+            raise describe(error, self.engine) from None
+        except exc.TimeoutError:
+            raise DatabaseError("The database is busy; please try again in a moment.") from None
 
     def purge_deleted(self, tables: tuple[str, ...] = ("person_keys",)) -> None:
         """Make deleted rows leave the storage files, not only the tables.

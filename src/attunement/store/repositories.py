@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from attunement.errors import NotFoundError
@@ -22,10 +23,37 @@ from attunement.store.tables import (
 
 POPULATION_KEY = "population"
 
+# The statements every suggestion runs are built once (building a select costs more than running
+# it), and those that read plain columns run on the session's connection, which skips the ORM's
+# result processing (about half their cost).
+_PERSON_BY_HANDLE = select(PersonRow).where(PersonRow.handle == bindparam("handle"))
+_CONSENTS = (
+    select(ConsentRow.purpose, ConsentRow.granted)
+    .where(ConsentRow.person_id == bindparam("person_id"))
+    .order_by(ConsentRow.id)
+)
+_ESTIMATE_VALUES = (
+    select(SkillEstimateRow.skill, SkillEstimateRow.mean, SkillEstimateRow.variance)
+    .where(SkillEstimateRow.person_id == bindparam("person_id"))
+    .order_by(SkillEstimateRow.recorded_at, SkillEstimateRow.id)
+)
+_PRACTICE_TIMES = (
+    select(PracticeAttemptRow.exercise_id, PracticeAttemptRow.recorded_at, PracticeAttemptRow.completed)
+    .where(PracticeAttemptRow.person_id == bindparam("person_id"))
+    .order_by(PracticeAttemptRow.recorded_at, PracticeAttemptRow.id)
+)
+_POLICY_BLOBS = select(
+    PolicyStateRow.key, PolicyStateRow.policy_version, PolicyStateRow.n_features, PolicyStateRow.stats
+).where(PolicyStateRow.key.in_(bindparam("keys", expanding=True)))
+_EXERCISE_OUTCOMES = select(
+    PracticeAttemptRow.exercise_id, func.count(), func.coalesce(func.sum(PracticeAttemptRow.reward), 0.0)
+).group_by(PracticeAttemptRow.exercise_id)
+_ADD_RECOMMENDATION = insert(RecommendationRow.__table__)  # type: ignore[arg-type]
+
 
 def person_by_handle(session: Session, handle: str) -> PersonRow:
     """The person with this handle; raises :class:`NotFoundError`."""
-    person = session.scalars(select(PersonRow).where(PersonRow.handle == handle)).first()
+    person = session.scalars(_PERSON_BY_HANDLE, {"handle": handle}).first()
     if person is None:
         raise NotFoundError(f"Nobody called '{handle}' uses attunement here; run 'attune init' first.")
     return person
@@ -38,10 +66,7 @@ def all_people(session: Session) -> Sequence[PersonRow]:
 
 def latest_consents(session: Session, person_id: str) -> dict[str, bool]:
     """Each purpose's most recent decision in the consent ledger."""
-    rows = session.scalars(
-        select(ConsentRow).where(ConsentRow.person_id == person_id).order_by(ConsentRow.id)
-    ).all()
-    return {row.purpose: row.granted for row in rows}
+    return dict(session.connection().execute(_CONSENTS, {"person_id": person_id}).all())
 
 
 def estimate_history(session: Session, person_id: str) -> Sequence[SkillEstimateRow]:
@@ -51,6 +76,11 @@ def estimate_history(session: Session, person_id: str) -> Sequence[SkillEstimate
         .where(SkillEstimateRow.person_id == person_id)
         .order_by(SkillEstimateRow.recorded_at, SkillEstimateRow.id)
     ).all()
+
+
+def estimate_values(session: Session, person_id: str) -> Sequence[Row[str, float, float]]:
+    """(skill, mean, variance) of every estimate recorded for the person, oldest first."""
+    return session.connection().execute(_ESTIMATE_VALUES, {"person_id": person_id}).all()
 
 
 def assessments(session: Session, person_id: str) -> Sequence[AssessmentRow]:
@@ -68,6 +98,16 @@ def attempts_since(
     if since is not None:
         query = query.where(PracticeAttemptRow.recorded_at >= since)
     return session.scalars(query.order_by(PracticeAttemptRow.recorded_at, PracticeAttemptRow.id)).all()
+
+
+def practice_times(session: Session, person_id: str) -> Sequence[Row[str, datetime, bool]]:
+    """(exercise id, when, completed) of each of the person's practice attempts, oldest first."""
+    return session.connection().execute(_PRACTICE_TIMES, {"person_id": person_id}).all()
+
+
+def add_recommendation(session: Session, values: dict[str, Any]) -> None:
+    """Log a suggestion (the columns of :class:`RecommendationRow`) without loading it into the session."""
+    session.connection().execute(_ADD_RECOMMENDATION, values)
 
 
 def recommendation(session: Session, recommendation_id: str) -> RecommendationRow:
@@ -95,10 +135,8 @@ def count_recommendations(session: Session, person_id: str) -> int:
 
 def exercise_outcomes(session: Session) -> dict[str, tuple[int, float]]:
     """Every exercise's number of recorded outcomes and sum of rewards, over everyone."""
-    query = select(
-        PracticeAttemptRow.exercise_id, func.count(), func.coalesce(func.sum(PracticeAttemptRow.reward), 0.0)
-    ).group_by(PracticeAttemptRow.exercise_id)
-    return {exercise_id: (int(n), float(total)) for exercise_id, n, total in session.execute(query)}
+    rows = session.connection().execute(_EXERCISE_OUTCOMES)
+    return {exercise_id: (int(n), float(total)) for exercise_id, n, total in rows}
 
 
 def policy_state(session: Session, key: str, *, for_update: bool = False) -> PolicyStateRow | None:
@@ -107,6 +145,13 @@ def policy_state(session: Session, key: str, *, for_update: bool = False) -> Pol
     if for_update:
         query = query.with_for_update()
     return session.scalars(query).first()
+
+
+def policy_blobs(session: Session, keys: Iterable[str]) -> dict[str, tuple[str, int, bytes]]:
+    """(policy version, number of features, statistics) stored under each of ``keys`` that has any,
+    in one query."""
+    rows = session.connection().execute(_POLICY_BLOBS, {"keys": list(keys)})
+    return {key: (version, n_features, stats) for key, version, n_features, stats in rows}
 
 
 def person_policy_key(person_id: str) -> str:

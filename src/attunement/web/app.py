@@ -23,8 +23,11 @@ Examples
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -60,6 +63,18 @@ STATUS = {
 }
 
 
+THREADS = 16
+"""Requests one server process runs at once (routes are plain functions on a thread pool): as many as
+it keeps database connections (``store.db.POOL_SIZE``), not anyio's 40. More threads only wait for the
+same cores and the GIL, and each one past the pool opened and closed a connection per request."""
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+    yield
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The attunement web app over ``settings`` (default: from ``ATTUNE_`` variables)."""
     app = FastAPI(
@@ -70,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.services = Services(settings or get_settings())
     app.include_router(router, prefix="/api/v1")

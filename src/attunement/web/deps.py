@@ -44,7 +44,10 @@ class Services:
     def text(self) -> TextService:
         with self._lock:
             if self._text is None:
-                self._text = TextService(self.settings)
+                # One model thread per worker unless ATTUNE_MODEL_THREADS says otherwise: requests
+                # and workers already run in parallel (docs/web.md, "Speed").
+                threads = self.settings.model_threads or 1
+                self._text = TextService(self.settings.model_copy(update={"model_threads": threads}))
             return self._text
 
     @property
