@@ -299,7 +299,8 @@ class PracticeService:
         if minutes is not None:
             _check_minutes(minutes)
         moment = _now(at)
-        with self.db.session() as session:
+        # Reads, then one insert: no transaction needed, which saves two round trips.
+        with self.db.session(autocommit=True) as session:
             person = repo.person_by_handle(session, handle)
             context = self._context(session, person, minutes, moment)
             personal = repo.latest_consents(session, person.id).get(Purpose.PERSONALIZATION.value, False)

@@ -122,6 +122,7 @@ class Database:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._autocommit_sessions = sessionmaker(self._reader, expire_on_commit=False)
 
     @classmethod
     def open(cls, url: str, *, timeout_s: float = 5.0, migrate: bool = True) -> Database:
@@ -189,9 +190,13 @@ class Database:
         self._run(downgrade)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A unit of work: commits on success, rolls back on error, translates driver errors."""
-        session = self._sessions()
+    def session(self, *, autocommit: bool = False) -> Iterator[Session]:
+        """A unit of work: commits on success, rolls back on error, translates driver errors.
+
+        With ``autocommit``, every statement commits on its own and there is no transaction (no
+        BEGIN and COMMIT round trips): for reads followed by at most one write.
+        """
+        session = (self._autocommit_sessions if autocommit else self._sessions)()
         try:
             yield session
             session.commit()
