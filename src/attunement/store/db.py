@@ -168,7 +168,8 @@ class Database:
         database = self.engine.url.database
         if self.engine.url.get_backend_name() == "sqlite" and database not in (None, "", ":memory:"):
             path = Path(database)
-            if path.exists() and path.stat().st_size > 0:
+            tables = "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+            if path.exists() and self._run(lambda c: c.exec_driver_sql(tables).scalar()):  # not a new file
                 self._run(lambda connection: connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)"))
                 shutil.copy2(path, path.with_name(f"{path.name}.before-{self.head_revision()}.bak"))
 
