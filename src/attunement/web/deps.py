@@ -75,6 +75,11 @@ def services(request: Request) -> Services:
     return found
 
 
+async def _services(request: Request) -> Services:
+    # As a dependency: async, because a plain function would cost a hand-off to the thread pool.
+    return services(request)
+
+
 @dataclass(frozen=True)
 class Caller:
     """Who is calling (their handle), and how they proved it."""
@@ -121,7 +126,7 @@ def analyst(request: Request) -> Caller:
     return _caller(request, "analyze")
 
 
-ServicesDep = Annotated[Services, Depends(services)]
+ServicesDep = Annotated[Services, Depends(_services)]
 Reader = Annotated[Caller, Depends(reader)]
 Practiser = Annotated[Caller, Depends(practiser)]
 Analyst = Annotated[Caller, Depends(analyst)]
