@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
@@ -39,11 +40,12 @@ def _postgres_available() -> bool:
 _PG_OK = _postgres_available()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL to an empty database: a SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'attunement.db'}"
+@contextmanager
+def empty_database(kind: str, folder: Path) -> Iterator[str]:
+    """A URL to an empty database of ``kind``: a SQLite file in ``folder``, or a fresh PostgreSQL schema
+    (dropped afterwards)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'attunement.db'}"
         return
     if not _PG_OK:
         if os.environ.get("CI") == "true":
@@ -53,15 +55,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     admin = sa.create_engine(POSTGRES_URL)
     with admin.begin() as connection:
         connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}&application_name={schema}"
-    with admin.begin() as connection:
-        # A test that left a connection open must not block the drop.
-        connection.execute(
-            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"),
-            {"name": schema},
-        )
-        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}&application_name={schema}"
+    finally:
+        with admin.begin() as connection:
+            # A test that left a connection open must not block the drop.
+            stop = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"
+            connection.execute(sa.text(stop), {"name": schema})
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL to an empty database: a SQLite file, or a fresh PostgreSQL schema."""
+    with empty_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

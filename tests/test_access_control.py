@@ -17,14 +17,12 @@ import pkgutil
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-import sqlalchemy as sa
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -45,7 +43,7 @@ from attunement.services.text import TextService
 from attunement.store.tables import Base
 from attunement.web.app import create_app
 from attunement.web.deps import CSRF_HEADER, SESSION_COOKIE, Services
-from tests.conftest import _PG_OK, POSTGRES_URL
+from tests.conftest import empty_database
 
 if TYPE_CHECKING:
     from httpx2 import Response  # what starlette's TestClient answers with
@@ -126,30 +124,6 @@ def sign_in(client: TestClient, handle: str) -> Browser:
     return Browser(handle, client, response.json()["csrf_token"])
 
 
-@contextmanager
-def _empty_database(kind: str, folder: Path) -> Iterator[str]:
-    """A URL to an empty database, as ``tests.conftest.database_url`` makes one, for a whole module."""
-    if kind == "sqlite":
-        yield f"sqlite:///{folder / 'attunement.db'}"
-        return
-    if not _PG_OK:
-        pytest.skip("PostgreSQL is not reachable")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}&application_name={schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(
-                sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :n"),
-                {"n": schema},
-            )
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 @pytest.fixture(scope="module", autouse=True)
 def quick_passwords() -> Iterator[None]:
     """Argon2 with small costs: these tests are about who may do what, not about hashing strength."""
@@ -166,7 +140,7 @@ def world(
     quick_passwords: None,
 ) -> Iterator[World]:
     folder = tmp_path_factory.mktemp(f"access-{request.param}")
-    with _empty_database(request.param, folder) as url:
+    with empty_database(request.param, folder) as url:
         settings = Settings(data_dir=folder / "data", database_url=url, master_key=TEST_MASTER_KEY, seed=11)
         app = create_app(settings)
         app.state.services._text = text_service  # the models, loaded once for the whole run
