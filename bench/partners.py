@@ -1,6 +1,7 @@
 """Partners benchmark: does the pair bandit learn how a partner really likes to be supported?
 
-Run ``python bench/partners.py [--couples 400] [--checkins 30] [--wrong 0.35] [--seed 0]``.
+Run ``python bench/partners.py [--couples 400] [--checkins 30] [--wrong 0.35] [--seed 0]``
+(``--exploration 1`` for plain Thompson sampling).
 It prints each policy's mean felt-support reward and, as its last line, one
 JSON object with the figures and the ratios to the static map, measured in
 this run on the same simulated couples and the same random outcomes.
@@ -28,8 +29,8 @@ after the suggested support the partner rates how supported they felt,
 
 Policies
 --------
-* **pair bandit**: attunement's :class:`SupportChooser` (Thompson sampling per
-  pair, prior from the map, population learning across couples);
+* **pair bandit**: attunement's :class:`SupportChooser` (tempered Thompson
+  sampling per pair, prior from the map, population learning across couples);
 * **static map**: the kind the map rates best for the context (+1 helps, -1
   not), ties broken by the overall order listening, reassurance, reflection,
   ...; it never learns;
@@ -162,7 +163,9 @@ def rating_reward(u: float, noise: float) -> float:
     return (rating - 1) / 4
 
 
-def run(couples: int, checkins: int, wrong: float, seed: int, lints: bool = True) -> dict[str, Any]:
+def run(
+    couples: int, checkins: int, wrong: float, seed: int, lints: bool = True, exploration: float | None = None
+) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     pairs = [make_couple(rng, wrong) for _ in range(couples)]
     contexts = rng.integers(len(STRESS_CONTEXTS), size=(couples, checkins))
@@ -184,7 +187,11 @@ def run(couples: int, checkins: int, wrong: float, seed: int, lints: bool = True
         ]
     )
     rewards = {name: np.zeros((couples, checkins)) for name in names}
-    chooser = SupportChooser(seed=seed)
+    chooser = (
+        SupportChooser(seed=seed)
+        if exploration is None
+        else SupportChooser(seed=seed, exploration=exploration)
+    )
     population = chooser.policy.new_stats()
     pair_stats = [chooser.policy.new_stats() for _ in range(couples)]
     peers = [LinTSPeer(seed + i) for i in range(couples)] if lints else []
@@ -229,6 +236,7 @@ def run(couples: int, checkins: int, wrong: float, seed: int, lints: bool = True
         "couples": couples,
         "checkins": checkins,
         "wrong_share": wrong,
+        "exploration": chooser.policy.exploration,
         "policies": policies,
         "ratio_vs_static_map_11_30": round(policies["pair bandit"]["mean_reward_11_30"] / static, 3),
         "ratio_vs_static_map_1_10": round(
@@ -255,9 +263,22 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--checkins", type=int, default=30, help="check-ins per couple (default 30)")
     parser.add_argument("--wrong", type=float, default=0.35, help="share of contexts the map gets wrong")
     parser.add_argument("--seed", type=int, default=0, help="seed of the couples and every policy")
+    parser.add_argument(
+        "--exploration",
+        type=float,
+        default=None,
+        help="the pair bandit's exploration (default: its own, 0.3)",
+    )
     parser.add_argument("--no-lints", action="store_true", help="skip the mabwiser peer")
     args = parser.parse_args(argv)
-    result = run(args.couples, args.checkins, args.wrong, args.seed, lints=not args.no_lints)
+    result = run(
+        args.couples,
+        args.checkins,
+        args.wrong,
+        args.seed,
+        lints=not args.no_lints,
+        exploration=args.exploration,
+    )
     for name, figures in result["policies"].items():
         early, late = figures["mean_reward_1_10"], figures["mean_reward_11_30"]
         print(f"{name:>18}: check-ins 1-10 {early:.3f}, 11-30 {late:.3f}")

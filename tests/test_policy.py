@@ -58,11 +58,30 @@ def test_policy_pickles_and_keeps_hyperparameters() -> None:
 
 @pytest.mark.parametrize(
     ("name", "value", "message"),
-    [("person_variance", 0.0, "person_variance"), ("n_propensity_samples", 0, "n_propensity_samples")],
+    [
+        ("person_variance", 0.0, "person_variance"),
+        ("n_propensity_samples", 0, "n_propensity_samples"),
+        ("exploration", -0.1, "exploration"),
+    ],
 )
 def test_bad_hyperparameters_are_named(name: str, value: float, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         ThompsonPolicy(**{name: value})
+
+
+def test_exploration_scales_the_spread_of_the_draws() -> None:
+    phi = np.eye(3)
+    scores = {}
+    for exploration in (0.0, 0.3, 1.0):
+        policy = ThompsonPolicy(n_features=3, prior_mean=np.array([0.5, 0.45, 0.0]), exploration=exploration)
+        stats = policy.new_stats()
+        decision = policy.decide(phi, stats, stats)
+        scores[exploration] = decision
+    # Without exploration every draw is the posterior mean: the best row, with certainty.
+    assert (scores[0.0].index, scores[0.0].propensity) == (0, 1.0)
+    np.testing.assert_allclose(scores[0.0].sampled_scores, scores[0.0].mean_scores)
+    # The same random draws, scaled: a tempered policy strays from the mean less often.
+    assert scores[0.3].propensity > scores[1.0].propensity > 0.0
 
 
 @given(

@@ -85,3 +85,12 @@ def test_partners_benchmark_runs_small() -> None:
     assert {"pair bandit", "static map", "LinTS (mabwiser)", "random", "oracle"} == set(policies)
     assert policies["oracle"]["mean_reward_all"] >= max(p["mean_reward_all"] for p in policies.values())
     assert result["ratio_vs_static_map_11_30"] > 0 and result["decision_p99_ms"] > 0
+
+
+def test_partners_benchmark_compares_plain_thompson_sampling() -> None:
+    module = load_bench("partners")
+    with contextlib.redirect_stdout(io.StringIO()):
+        tempered = module.main(["--couples", "8", "--checkins", "12", "--no-lints"])
+        plain = module.main(["--couples", "8", "--checkins", "12", "--no-lints", "--exploration", "1"])
+    assert (tempered["exploration"], plain["exploration"]) == (0.3, 1.0)
+    assert tempered["policies"]["static map"] == plain["policies"]["static map"]
