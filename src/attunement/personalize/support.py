@@ -135,7 +135,7 @@ class SupportChooser:
     posterior spread of each draw. The support map already points somewhere
     sensible and a pair checks in a few times a week, so exploring at full
     posterior spread costs more felt support than it teaches: at 0.3 the
-    pair bandit beat the static map by 1.127 instead of 1.098, and no longer
+    pair bandit beat the static map by 1.128 instead of 1.098, and no longer
     trails it when the map is right. Defaults were chosen with
     ``bench/partners.py`` (150 couples, seeds 1-4) from pair variance
     0.002-0.05, noise variance 0.01-0.2, exploration 0-1 and indicator
