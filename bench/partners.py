@@ -1,7 +1,8 @@
 """Partners benchmark: does the pair bandit learn how a partner really likes to be supported?
 
 Run ``python bench/partners.py [--couples 400] [--checkins 30] [--wrong 0.35] [--seed 0]``
-(``--exploration 1`` for plain Thompson sampling).
+(``--exploration 1`` for plain Thompson sampling; ``--plot PATH`` saves each
+policy's mean felt support per check-in as a PNG).
 It prints each policy's mean felt-support reward and, as its last line, one
 JSON object with the figures and the ratios to the static map, measured in
 this run on the same simulated couples and the same random outcomes.
@@ -48,6 +49,7 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -82,6 +84,7 @@ FAMILY_GIVEN_CONTEXT = {  # probabilities over EMOTION_FAMILIES (sad, anxious, a
     StressContext.EVERYDAY: (0.1, 0.15, 0.4, 0.15, 0.2),
 }
 ORDER = SUPPORT_KINDS  # the static map's tie-break
+TARGET = 1.15  # felt support against the static map over check-ins 11-30
 
 
 @dataclass
@@ -231,6 +234,8 @@ def run(
         }
         for name, r in rewards.items()
     }
+    for name, r in rewards.items():
+        policies[name]["mean_reward_by_checkin"] = [round(float(v), 4) for v in r.mean(axis=0)]
     static = policies["static map"]["mean_reward_11_30"]
     result: dict[str, Any] = {
         "couples": couples,
@@ -253,8 +258,47 @@ def run(
             policies["pair bandit"]["mean_reward_11_30"] / policies["LinTS (mabwiser)"]["mean_reward_11_30"],
             3,
         )
-    result["targets_met"] = {"ratio_vs_static_map_11_30": result["ratio_vs_static_map_11_30"] >= 1.15}
+    result["targets_met"] = {"ratio_vs_static_map_11_30": result["ratio_vs_static_map_11_30"] >= TARGET}
     return result
+
+
+def plot(path: Path, result: dict[str, Any]) -> None:
+    """Per check-in: each policy's mean felt support, and its ratio to the static map (moving means of 3)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    checkins, window = result["checkins"], min(3, result["checkins"])
+    x = np.arange(window, checkins + 1)
+    static = np.asarray(result["policies"]["static map"]["mean_reward_by_checkin"])
+    for name, figures in result["policies"].items():
+        style = {"linewidth": 2.4, "color": "black"} if name == "pair bandit" else {"linewidth": 1.2}
+        curve = np.asarray(figures["mean_reward_by_checkin"])
+        smooth = np.ones(window) / window
+        left.plot(x, np.convolve(curve, smooth, mode="valid"), label=name, **style)
+        right.plot(x, np.convolve(curve / static, smooth, mode="valid"), **style)
+    right.axhline(
+        TARGET, color="0.4", linestyle="--", linewidth=1, label=f"target {TARGET} over check-ins 11-30"
+    )
+    for ax in (left, right):
+        if checkins > 10:
+            ax.axvspan(10.5, checkins + 0.5, color="0.93")
+        ax.grid(alpha=0.3)
+        ax.set_xlabel("check-in of the couple (moving mean of 3)")
+    left.set(ylabel="mean felt support (rating mapped to 0-1)", title="Felt support")
+    right.set(ylabel="ratio to the static map", title="Against the static map (shaded: the target's window)")
+    left.legend(fontsize=7, loc="lower right")
+    right.legend(fontsize=7, loc="lower right")
+    fig.suptitle(
+        f"{result['couples']:,} simulated couples, {result['wrong_share']:.0%} of their map lines wrong",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
@@ -269,6 +313,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         default=None,
         help="the pair bandit's exploration (default: its own, 0.3)",
     )
+    parser.add_argument("--plot", type=Path, default=None, help="save the per-check-in curves here (PNG)")
     parser.add_argument("--no-lints", action="store_true", help="skip the mabwiser peer")
     args = parser.parse_args(argv)
     result = run(
@@ -279,6 +324,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         lints=not args.no_lints,
         exploration=args.exploration,
     )
+    if args.plot:
+        plot(args.plot, result)
     for name, figures in result["policies"].items():
         early, late = figures["mean_reward_1_10"], figures["mean_reward_11_30"]
         print(f"{name:>18}: check-ins 1-10 {early:.3f}, 11-30 {late:.3f}")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 from attunement.domain.support import (
     EmotionFamily,
@@ -75,16 +77,23 @@ def test_emotion_families_and_visibility_levels() -> None:
     assert Visibility.TEXT.rank > Visibility.EMOTIONS.rank > Visibility.MOOD.rank > Visibility.NOTHING.rank
 
 
-def test_partners_benchmark_runs_small() -> None:
+def test_partners_benchmark_runs_small(tmp_path: Path) -> None:
     module = load_bench("partners")
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        result = module.main(["--couples", "12", "--checkins", "12", "--seed", "2"])
+        result = module.main(
+            ["--couples", "12", "--checkins", "12", "--seed", "2", "--plot", str(tmp_path / "c.png")]
+        )
+    assert (tmp_path / "c.png").read_bytes().startswith(b"\x89PNG")
     assert json.loads(out.getvalue().strip().splitlines()[-1]) == result
     policies = result["policies"]
     assert {"pair bandit", "static map", "LinTS (mabwiser)", "random", "oracle"} == set(policies)
     assert policies["oracle"]["mean_reward_all"] >= max(p["mean_reward_all"] for p in policies.values())
     assert result["ratio_vs_static_map_11_30"] > 0 and result["decision_p99_ms"] > 0
+    curve = policies["pair bandit"]["mean_reward_by_checkin"]
+    assert len(curve) == 12 and np.mean(curve) == pytest.approx(
+        policies["pair bandit"]["mean_reward_all"], abs=1e-3
+    )
 
 
 def test_partners_benchmark_compares_plain_thompson_sampling() -> None:
