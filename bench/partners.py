@@ -65,7 +65,7 @@ from attunement.domain.support import (
     SupportKind,
     SupportMap,
 )
-from attunement.personalize.support import SupportChooser, SupportContext, support_features
+from attunement.personalize.support import EXPLORATION, SupportChooser, SupportContext, support_features
 
 K = SupportKind
 FAMILY_BONUS = {
@@ -167,7 +167,7 @@ def rating_reward(u: float, noise: float) -> float:
 
 
 def run(
-    couples: int, checkins: int, wrong: float, seed: int, lints: bool = True, exploration: float | None = None
+    couples: int, checkins: int, wrong: float, seed: int, lints: bool = True, exploration: float = EXPLORATION
 ) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     pairs = [make_couple(rng, wrong) for _ in range(couples)]
@@ -190,11 +190,7 @@ def run(
         ]
     )
     rewards = {name: np.zeros((couples, checkins)) for name in names}
-    chooser = (
-        SupportChooser(seed=seed)
-        if exploration is None
-        else SupportChooser(seed=seed, exploration=exploration)
-    )
+    chooser = SupportChooser(seed=seed, exploration=exploration)
     population = chooser.policy.new_stats()
     pair_stats = [chooser.policy.new_stats() for _ in range(couples)]
     peers = [LinTSPeer(seed + i) for i in range(couples)] if lints else []
@@ -273,10 +269,10 @@ def plot(path: Path, result: dict[str, Any]) -> None:
     checkins, window = result["checkins"], min(3, result["checkins"])
     x = np.arange(window, checkins + 1)
     static = np.asarray(result["policies"]["static map"]["mean_reward_by_checkin"])
+    smooth = np.ones(window) / window
     for name, figures in result["policies"].items():
         style = {"linewidth": 2.4, "color": "black"} if name == "pair bandit" else {"linewidth": 1.2}
         curve = np.asarray(figures["mean_reward_by_checkin"])
-        smooth = np.ones(window) / window
         left.plot(x, np.convolve(curve, smooth, mode="valid"), label=name, **style)
         right.plot(x, np.convolve(curve / static, smooth, mode="valid"), **style)
     right.axhline(
@@ -310,8 +306,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--exploration",
         type=float,
-        default=None,
-        help="the pair bandit's exploration (default: its own, 0.3)",
+        default=EXPLORATION,
+        help=f"the pair bandit's share of the posterior spread (default {EXPLORATION}; 1: plain sampling)",
     )
     parser.add_argument("--plot", type=Path, default=None, help="save the per-check-in curves here (PNG)")
     parser.add_argument("--no-lints", action="store_true", help="skip the mabwiser peer")

@@ -62,6 +62,8 @@ PRIOR_WEIGHTS = {"bias": 0.5, "stance": 0.25, "usually_helps": 0.4, "stance_else
 # Indicator values: with one isotropic prior, an indicator of value s has prior variance s^2 tau^2, so
 # these set how readily the pair's weights move per kind, per (kind, family) and per (kind, context).
 KIND_SCALE, FAMILY_SCALE, CONTEXT_SCALE = 1.0, 0.5, 0.5
+EXPLORATION = 0.3
+"""Share of the posterior's spread in each draw (see :class:`SupportChooser`)."""
 
 
 def support_prior_mean() -> NDArray[np.float64]:
@@ -147,7 +149,7 @@ class SupportChooser:
         *,
         pair_variance: float = 0.003,
         noise_variance: float = 0.05,
-        exploration: float = 0.3,
+        exploration: float = EXPLORATION,
         population_strength: float = 50.0,
         seed: int | None = 42,
     ) -> None:
