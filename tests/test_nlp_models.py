@@ -11,7 +11,7 @@ import pytest
 from attunement.errors import InvalidInputError, ModelError
 from attunement.nlp.encoder import MAX_TOKENS, Encoder, locate_model_dir, read_safetensors
 from attunement.nlp.heads import Head
-from attunement.nlp.lexical import LexicalModel
+from attunement.nlp.lexical import LexicalModel, ngram_buckets
 from attunement.services.text import TextService
 
 
@@ -35,6 +35,22 @@ def test_int8_encoder_stays_close_to_float32(text_service: TextService) -> None:
     exact = Encoder(quantized=False).encode(texts).embeddings
     quick = text_service.analyzer.encoder.encode(texts).embeddings
     assert ((exact * quick).sum(axis=1) > 0.95).all()
+
+
+def test_a_cached_start_does_without_onnx(tmp_path: Path) -> None:
+    """Once the int8 model is cached, a new process loads it without importing ``onnx`` (a second
+    of a cold ``attune analyze``); the first start, which builds the cache, needs it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pathlib; from attunement.nlp.encoder import Encoder; "
+        "Encoder(cache_dir=pathlib.Path(sys.argv[1])).encode(['hello']); "
+        "print('onnx' in sys.modules)"
+    )
+    command = [sys.executable, "-c", code, str(tmp_path)]
+    starts = [subprocess.run(command, capture_output=True, text=True, check=True) for _ in range(2)]
+    assert [start.stdout.strip() for start in starts] == ["True", "False"]
 
 
 def test_long_text_is_truncated_and_says_so(text_service: TextService) -> None:
@@ -161,6 +177,17 @@ def test_lexical_model_round_trip_and_blend(tmp_path: Path) -> None:
     # Each group's blend is a weighted mean of two log-distributions: its exponentials sum to at most 1.
     assert (np.exp(mixed).reshape(2, 2, 3).sum(axis=2) <= 1 + 1e-5).all()
     assert not np.allclose(again.logits(texts[:1]), again.logits(texts[1:]))
+
+
+def test_remembered_ngram_buckets_are_shared_read_only() -> None:
+    """Two heads hash one text once; the remembered arrays cannot be changed by a caller."""
+    columns, values = ngram_buckets("I'm so sorry to hear that")
+    again = ngram_buckets("I'm so sorry to hear that")
+    assert again[0] is columns and again[1] is values
+    with pytest.raises(ValueError, match="read-only"):
+        values[0] = 0.0
+    other_dim = ngram_buckets("I'm so sorry to hear that", dim=64)
+    assert other_dim[0].max() < 64 and len(other_dim[1]) <= len(values)
 
 
 def test_missing_or_damaged_lexical_model_names_the_file(tmp_path: Path) -> None:

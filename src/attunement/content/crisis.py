@@ -92,7 +92,7 @@ def _expand(regex: str, fragments: dict[str, str], where: str) -> str:
 
 def _compiled(regex: str, what: str, name: str, where: str) -> str:
     try:
-        compiled = re.compile(regex, re.IGNORECASE)
+        compiled = re.compile(regex)  # as the screen compiles it, so its compile is a cache hit
     except re.error as error:
         raise ContentError(f"{where}: the {what} '{name}' does not compile ({error.msg}).") from None
     # The screen lower-cases the text and matches case-sensitively (several times faster),

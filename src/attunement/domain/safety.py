@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -125,14 +125,17 @@ class CrisisPattern:
     level: CrisisLevel
     about: str
     needs_distress: bool = False
-    compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        try:
-            compiled = re.compile(self.regex, re.IGNORECASE)
+        try:  # flags change no expression's validity; without them the screen's compile reuses this
+            re.compile(self.regex)
         except re.error as error:
             raise ValueError(f"the pattern '{self.id}' does not compile ({error})") from None
-        object.__setattr__(self, "compiled", compiled)
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        """The expression, case-insensitive (``re`` caches it after the first call)."""
+        return re.compile(self.regex, re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,8 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
-from attunement.domain.safety import CrisisLexicon, CrisisScreen
+from attunement.domain.safety import CrisisLexicon, CrisisPattern, CrisisScreen
+from attunement.nlp.literals import covering_pieces, required_literals
 
 DISTRESS_LABELS: tuple[str, ...] = ("sadness", "grief", "fear", "nervousness", "remorse", "disappointment")
 """GoEmotions labels whose probability counts as distress for weak cues."""
@@ -133,8 +134,10 @@ def normalise(text: str) -> str:
 class CrisisScreener:
     """Screens texts for suicide and self-harm language with the patterns of a :class:`CrisisLexicon`.
 
-    Every expression is compiled once, here; screening a short text takes
-    well under a millisecond.
+    Every expression is compiled once, here, with the short strings one of which
+    any of its matches must contain (:mod:`attunement.nlp.literals`): most texts
+    hold none of them for most expressions, which then never run. Screening a
+    short text takes about 0.1 ms.
     """
 
     def __init__(self, lexicon: CrisisLexicon) -> None:
@@ -144,8 +147,8 @@ class CrisisScreener:
             self._negatives = [_fast("|".join(f"(?:{regex})" for regex in negatives))] if negatives else []
         except re.error:
             self._negatives = [_fast(regex) for regex in negatives]
-        self._strong = [(p, _fast(p.regex)) for p in lexicon.patterns if not p.needs_distress]
-        self._weak = [(p, _fast(p.regex)) for p in lexicon.patterns if p.needs_distress]
+        self._strong = [_compiled(p) for p in lexicon.patterns if not p.needs_distress]
+        self._weak = [_compiled(p) for p in lexicon.patterns if p.needs_distress]
         self._order = {p.id: i for i, p in enumerate(lexicon.patterns)}
 
     def screen(self, text: str, signals: Mapping[str, float] | None = None) -> CrisisScreen:
@@ -163,12 +166,25 @@ class CrisisScreener:
         candidates = list(self._strong)
         if signals is not None and _distressed(signals):
             candidates += self._weak
-        matched = [p for p, compiled in candidates if compiled.search(cleaned)]
+        # A pattern none of whose required strings is in the text cannot match: skip its search.
+        matched = [
+            p
+            for p, compiled, needs in candidates
+            if (needs is None or any(map(cleaned.__contains__, needs))) and compiled.search(cleaned)
+        ]
         if not matched:
             return CrisisScreen.none()
         level = max(p.level for p in matched)
         ids = tuple(sorted((p.id for p in matched), key=self._order.__getitem__))
         return CrisisScreen(level, ids, self.lexicon.resources)
+
+
+def _compiled(pattern: CrisisPattern) -> tuple[CrisisPattern, re.Pattern[str], tuple[str, ...] | None]:
+    """The pattern, its compiled expression, and short strings one of which any match contains
+    (None when that cannot be said, and the expression always runs)."""
+    compiled = _fast(pattern.regex)
+    needs = required_literals(pattern.regex, bool(compiled.flags & re.IGNORECASE))
+    return pattern, compiled, covering_pieces(needs) if needs else None
 
 
 def _fast(regex: str) -> re.Pattern[str]:

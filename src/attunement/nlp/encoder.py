@@ -102,9 +102,6 @@ def read_safetensors(path: Path) -> dict[str, NDArray[np.generic]]:
 
 def _build_model(model_dir: Path, quantized: bool, cache_dir: Path | None) -> bytes | str:
     """The ONNX model to load: a path to the cached int8 file, or fp32 bytes."""
-    import onnx
-    from onnx import numpy_helper
-
     weights_path = model_dir / "model.safetensors"
     digest = hashlib.sha256(GRAPH_PATH.read_bytes()).hexdigest()[:12]
     stat = weights_path.stat() if weights_path.exists() else None
@@ -112,6 +109,9 @@ def _build_model(model_dir: Path, quantized: bool, cache_dir: Path | None) -> by
     cached = (cache_dir / f"encoder-int8-{key}.onnx") if cache_dir else None
     if quantized and cached is not None and cached.exists():
         return str(cached)
+    import onnx  # only to build the model: a second's import a cached start does without
+    from onnx import numpy_helper
+
     try:
         graph = onnx.load(str(GRAPH_PATH))
     except Exception as error:  # onnx raises several types for a damaged file

@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import zipfile
@@ -44,7 +45,16 @@ DIM = 1 << 15
 
 
 def ngram_buckets(text: str, dim: int = DIM) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
-    """Hashed unigram and bigram buckets of ``text`` and their L2-normalised log counts."""
+    """Hashed unigram and bigram buckets of ``text`` and their L2-normalised log counts (read-only).
+
+    Recent texts are remembered: one analysis hashes a message for two heads, and
+    written practice re-reads a reply as it grows.
+    """
+    return _ngram_buckets(text, dim)
+
+
+@functools.lru_cache(maxsize=256)
+def _ngram_buckets(text: str, dim: int) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
     words = TOKEN.findall(text.lower())
     counts: dict[int, int] = {}
     for gram in [*words, *(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))]:
@@ -53,7 +63,10 @@ def ngram_buckets(text: str, dim: int = DIM) -> tuple[NDArray[np.int64], NDArray
     columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
     values = np.log1p(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
     norm = np.float32(np.linalg.norm(values))
-    return columns, (values / norm if norm else values).astype(np.float32)
+    values = (values / norm if norm else values).astype(np.float32)
+    columns.setflags(write=False)  # shared between callers through the cache
+    values.setflags(write=False)
+    return columns, values
 
 
 def log_softmax(x: NDArray[np.float32]) -> NDArray[np.float32]:
