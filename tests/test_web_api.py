@@ -241,7 +241,7 @@ def test_each_server_thread_has_a_pooled_database_connection(settings: Settings)
     from attunement.store.db import POOL_SIZE
     from attunement.web.app import THREADS, create_app
 
-    assert THREADS == POOL_SIZE
+    assert THREADS <= POOL_SIZE  # no thread waits for a connection
     with TestClient(create_app(settings)) as client:
         assert client.get("/api/v1/health").status_code == 200
         assert client.portal is not None

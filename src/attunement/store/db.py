@@ -34,8 +34,9 @@ from attunement.errors import DatabaseError
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 POOL_SIZE, POOL_OVERFLOW = 16, 30
-"""Connections kept per process: one per web server thread (each request holds one at a time, and the
-app runs that many threads); the overflow covers work that nests a second unit of work."""
+"""Connections kept per process: more than the web server's threads (``web.app.THREADS``; each request
+holds one at a time), so none waits for a connection; the overflow covers work that nests a second
+unit of work and callers outside the server's thread pool."""
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:

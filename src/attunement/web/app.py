@@ -63,10 +63,13 @@ STATUS = {
 }
 
 
-THREADS = 16
-"""Requests one server process runs at once (routes are plain functions on a thread pool): as many as
-it keeps database connections (``store.db.POOL_SIZE``), not anyio's 40. More threads only wait for the
-same cores and the GIL, and each one past the pool opened and closed a connection per request."""
+THREADS = 4
+"""Requests one server process runs at once (routes are plain functions on a thread pool); the rest wait
+their turn in order. On two cores, 4 beat 16 and 8 in throughput, server CPU per request and p99 in
+alternating A/B runs (docs/benchmarks.md, "Web service"): every extra thread only waits for the same
+cores and the GIL, and hand-offs between many threads cost CPU and make waits unfair. anyio's default
+is 40; the database pool (``store.db.POOL_SIZE``) is larger than this, so a thread never waits for a
+connection."""
 
 
 @asynccontextmanager
