@@ -21,6 +21,14 @@ bounded: ``--seconds`` of load per endpoint plus a 2-second warm-up, and wrk is
 stopped if it overruns by 30 seconds. The int8 text encoder is built once,
 before the server starts, so no worker pays for it under load.
 
+With ``--compare NAME=A,B[,...]`` it instead compares values of one server
+setting on suggestions on PostgreSQL: the database is seeded once, then
+``--rounds`` rounds each restart the server with every value in turn (the
+order reversed every other round) and load it for ``--seconds`` after a
+2-second warm-up. Short runs in turn see the same machine, which on shared
+cores drifts by up to 2x between full runs; it prints each run, then per value
+the medians and in how many rounds it beat the first value.
+
 It prints requests per second, p50 and p99 latency and errors per endpoint,
 the server's CPU time per request (all its processes, from ``/proc``; Linux
 only), and the ratio of each endpoint's throughput to the bare round trip
@@ -300,6 +308,43 @@ def measure(url: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         process.wait(timeout=20)
 
 
+def compare(url: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+    """Suggestions under each value of one setting, in alternating short runs on one seeded database."""
+    name, _, values = args.compare.partition("=")
+    choices = [v for v in values.split(",") if v]
+    tokens = seed(url, args.people, min(200, args.people), args.history)
+    runs: dict[str, list[dict[str, Any]]] = {value: [] for value in choices}
+    for round_ in range(args.rounds):
+        for value in choices if round_ % 2 == 0 else choices[::-1]:
+            process, base = serve(url, folder, args.workers, [*args.setting, f"{name}={value}"])
+            target = (args.generator, base, "GET", "/api/v1/practice/next", tokens)
+            try:
+                drive(*target, 2.0, args.concurrency)
+                cpu_before = server_cpu_s(process)
+                run = drive(*target, args.seconds, args.concurrency)
+                cpu_after = server_cpu_s(process)
+                if cpu_before is not None and cpu_after is not None and run["requests"]:
+                    run["server_cpu_ms"] = round((cpu_after - cpu_before) * 1000 / run["requests"], 2)
+            finally:
+                process.terminate()
+                process.wait(timeout=20)
+            runs[value].append(run)
+            print(f"  round {round_ + 1}, {name}={value}: {json.dumps(run)}", flush=True)
+    first = runs[choices[0]]
+    summary = {}
+    for value, found in runs.items():
+        summary[value] = {
+            "median_rps": round(float(np.median([r["rps"] for r in found])), 1),
+            "median_p99_ms": round(float(np.median([r["p99_ms"] for r in found])), 1),
+            "rounds_more_rps_than_first": sum(r["rps"] > f["rps"] for r, f in zip(found, first, strict=True)),
+            "rounds_lower_p99_than_first": sum(
+                r["p99_ms"] < f["p99_ms"] for r, f in zip(found, first, strict=True)
+            ),
+        }
+        print(f"  {name}={value}: {json.dumps(summary[value])}", flush=True)
+    return {"setting": name, "rounds": args.rounds, "runs": runs, "summary": summary}
+
+
 def postgres_schema() -> tuple[str, sa.Engine, str]:
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(POSTGRES_URL)
@@ -325,6 +370,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         help="a server setting, as ATTUNE_NAME (repeatable), e.g. track_record_ttl_s=0",
     )
     parser.add_argument(
+        "--compare",
+        metavar="NAME=A,B",
+        help="compare values of one server setting on suggestions on PostgreSQL, e.g. server_threads=4,16",
+    )
+    parser.add_argument("--rounds", type=int, default=6, help="rounds of --compare")
+    parser.add_argument(
         "--generator",
         choices=("auto", "wrk", "python"),
         default="auto",
@@ -342,6 +393,21 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "generator": args.generator,
         "settings": args.setting,
     }
+    if args.compare:
+        if "=" not in args.compare or not args.compare.partition("=")[2].strip(","):
+            parser.error("--compare takes NAME=A,B, e.g. server_threads=4,16")
+        if args.rounds < 1:
+            parser.error("--rounds must be at least 1")
+        with tempfile.TemporaryDirectory() as folder:
+            url, admin, schema = postgres_schema()
+            try:
+                result["compare"] = compare(url, args, Path(folder))
+            finally:
+                with admin.begin() as connection:
+                    connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+                admin.dispose()
+        print(json.dumps(result))
+        return result
     with tempfile.TemporaryDirectory() as folder:
         if not args.no_analyze:
             result["encoder_prep_s"] = round(prepare_encoder(Path(folder)), 1)

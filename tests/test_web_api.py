@@ -239,11 +239,13 @@ def test_each_server_thread_has_a_pooled_database_connection(settings: Settings)
     import anyio.to_thread
 
     from attunement.store.db import POOL_SIZE
-    from attunement.web.app import THREADS, create_app
+    from attunement.web.app import create_app
 
-    assert THREADS <= POOL_SIZE  # no thread waits for a connection
-    with TestClient(create_app(settings)) as client:
-        assert client.get("/api/v1/health").status_code == 200
-        assert client.portal is not None
-        limiter = client.portal.call(anyio.to_thread.current_default_thread_limiter)
-        assert limiter.total_tokens == THREADS
+    assert settings.server_threads <= POOL_SIZE  # by default no thread waits for a connection
+    for threads in (settings.server_threads, 7):
+        configured = settings.model_copy(update={"server_threads": threads})
+        with TestClient(create_app(configured)) as client:
+            assert client.get("/api/v1/health").status_code == 200
+            assert client.portal is not None
+            limiter = client.portal.call(anyio.to_thread.current_default_thread_limiter)
+            assert limiter.total_tokens == threads

@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     core for the CLI, 1 per worker for the web server, whose workers and requests already run side by
     side (more threads there only compete for the same cores)."""
 
+    server_threads: int = Field(default=4, ge=1, le=256)
+    """Requests each web server process runs at once (the rest wait their turn in order). On two
+    cores 4 beat 8 and 16 (docs/benchmarks.md, "Web service"); more cores may want more. Past
+    ``store.db.POOL_SIZE`` (16) the extra threads open a database connection per request."""
+
     track_record_ttl_s: float = Field(default=5.0, ge=0)
     """How many seconds a process reuses every exercise's track record (the mean reward over
     everyone, which takes a pass over all outcomes) before reading it again; 0 reads it for every

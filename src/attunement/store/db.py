@@ -34,7 +34,7 @@ from attunement.errors import DatabaseError
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 POOL_SIZE, POOL_OVERFLOW = 16, 30
-"""Connections kept per process: more than the web server's threads (``web.app.THREADS``; each request
+"""Connections kept per process: more than the web server's threads (``Settings.server_threads``; each request
 holds one at a time), so none waits for a connection; the overflow covers work that nests a second
 unit of work and callers outside the server's thread pool."""
 

@@ -63,18 +63,11 @@ STATUS = {
 }
 
 
-THREADS = 4
-"""Requests one server process runs at once (routes are plain functions on a thread pool); the rest wait
-their turn in order. On two cores, 4 beat 16 and 8 in throughput, server CPU per request and p99 in
-alternating A/B runs (docs/benchmarks.md, "Web service"): every extra thread only waits for the same
-cores and the GIL, and hand-offs between many threads cost CPU and make waits unfair. anyio's default
-is 40; the database pool (``store.db.POOL_SIZE``) is larger than this, so a thread never waits for a
-connection."""
-
-
 @asynccontextmanager
-async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Routes are plain functions on anyio's thread pool: ``server_threads`` of them at once, not 40.
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    limiter.total_tokens = app.state.services.settings.server_threads
     yield
 
 
