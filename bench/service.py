@@ -51,7 +51,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -345,12 +345,19 @@ def compare(url: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     return {"setting": name, "rounds": args.rounds, "runs": runs, "summary": summary}
 
 
-def postgres_schema() -> tuple[str, sa.Engine, str]:
+@contextlib.contextmanager
+def postgres_schema() -> Iterator[str]:
+    """The URL of a new, empty schema on the PostgreSQL server, dropped afterwards."""
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(POSTGRES_URL)
     with admin.begin() as connection:
         connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}", admin, schema
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
@@ -398,14 +405,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             parser.error("--compare takes NAME=A,B, e.g. server_threads=4,16")
         if args.rounds < 1:
             parser.error("--rounds must be at least 1")
-        with tempfile.TemporaryDirectory() as folder:
-            url, admin, schema = postgres_schema()
-            try:
-                result["compare"] = compare(url, args, Path(folder))
-            finally:
-                with admin.begin() as connection:
-                    connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
+        with tempfile.TemporaryDirectory() as folder, postgres_schema() as url:
+            result["compare"] = compare(url, args, Path(folder))
         print(json.dumps(result))
         return result
     with tempfile.TemporaryDirectory() as folder:
@@ -416,13 +417,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             if backend == "sqlite":
                 result["sqlite"] = measure(f"sqlite:///{Path(folder) / 'bench.db'}", args, Path(folder))
             else:
-                url, admin, schema = postgres_schema()
-                try:
+                with postgres_schema() as url:
                     result["postgresql"] = measure(url, args, Path(folder))
-                finally:
-                    with admin.begin() as connection:
-                        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-                    admin.dispose()
     pg = result.get("postgresql", {})
     met: dict[str, bool] = {}
     if "next_exercise" in pg:
