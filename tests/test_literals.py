@@ -31,7 +31,9 @@ def test_required_literals_of_simple_expressions(regex: str, expected: set[str])
     assert required_literals(regex) == expected
 
 
-@pytest.mark.parametrize("regex", [r"[a-z]+", r"a?b?", r"(\w)\1", r"\w*", r"(?:x|[0-9])y?"])
+@pytest.mark.parametrize(
+    "regex", [r"[a-z]+", r"a?b?", r"(\w)\1", r"\w*", r"(?:x|[0-9])y?", r"(?i:abc)d", r"x(?-i:Ab)"]
+)
 def test_unsure_expressions_always_run(regex: str) -> None:
     assert required_literals(regex) is None
 

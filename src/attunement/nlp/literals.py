@@ -116,6 +116,7 @@ def _exact_uncached(item: Item, memo: Memo) -> Literals | None:
             return frozenset(chr(code) for _, code in members)
         return None
     if op is _c.SUBPATTERN:
+        _no_scoped_flags(av)
         return _exact_sequence(list(av[-1]), memo)
     if op is _c.BRANCH:
         options: set[str] = set()
@@ -192,6 +193,8 @@ def _required(items: list[Item], memo: Memo) -> Literals | None:
 
 def _required_item(op: Any, av: Any, memo: Memo) -> Literals | None:
     if op is _c.SUBPATTERN or op is _c.ATOMIC_GROUP:
+        if op is _c.SUBPATTERN:
+            _no_scoped_flags(av)
         body = av[-1] if op is _c.SUBPATTERN else av
         return _required(list(body), memo)
     if op is _c.BRANCH:
@@ -200,6 +203,13 @@ def _required_item(op: Any, av: Any, memo: Memo) -> Literals | None:
         low, _, body = av
         return _required(list(body), memo) if low >= 1 else None
     return None
+
+
+def _no_scoped_flags(av: Any) -> None:
+    """Refuse a group that turns case-insensitivity on or off for its part, such as ``(?i:abc)``."""
+    _, add_flags, del_flags, _ = av
+    if (add_flags | del_flags) & re.IGNORECASE:
+        raise ValueError("a group with its own case flag")
 
 
 def _union(parts: Iterable[Literals | None]) -> Literals | None:
