@@ -218,7 +218,8 @@ def _union(parts: Iterable[Literals | None]) -> Literals | None:
         if part is None:
             return None
         out |= part
-    return frozenset(out) if len(out) <= MAX_SET else None
+    # Too many alternatives: their short pieces keep the guarantee in far fewer strings.
+    return frozenset(out) if len(out) <= MAX_SET else frozenset(covering_pieces(out))
 
 
 def _keep(candidates: list[Literals], found: Literals | None) -> None:
