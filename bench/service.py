@@ -152,8 +152,10 @@ def serve(
     for setting in settings:
         name, _, value = setting.partition("=")
         env[f"ATTUNE_{name.upper()}"] = value
-    command = [sys.executable, "-m", "uvicorn", "attunement.web.app:create_app", "--factory"]
-    command += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+    # As `attune serve` runs it (attunement.cli.serving), without the access log.
+    code = "import sys; from attunement.cli.serving import run; a = sys.argv; "
+    code += "run(a[1], int(a[2]), int(a[3]), log_level='warning')"
+    command = [sys.executable, "-c", code, "127.0.0.1", str(port), str(workers)]
     process = subprocess.Popen(command, env=env)
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):

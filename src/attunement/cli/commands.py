@@ -551,7 +551,7 @@ def serve(
 
     Example: attune serve --demo
     """
-    import uvicorn
+    from attunement.cli import serving
 
     service = practice_service()  # open (and migrate) the database once, before the workers start
     if demo:
@@ -564,7 +564,7 @@ def serve(
             f"Demo people: [bold]{person.handle}[/bold] and [bold]alex[/bold], password {DEMO_PASSWORD!r}."
         )
     out.print(f"attunement is at http://{host}:{port}/ (Ctrl+C stops it).")
-    uvicorn.run("attunement.web.app:create_app", factory=True, host=host, port=port, workers=workers)
+    serving.run(host, port, workers)
 
 
 app.add_typer(partner_app, name="partner")
