@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -24,8 +25,17 @@ def _free_port() -> int:
 
 
 def _children(pid: int) -> list[int]:
+    """The worker processes of ``pid`` (not multiprocessing's resource tracker)."""
     path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(child) for child in path.read_text().split()] if path.exists() else []
+    found = [int(child) for child in path.read_text().split()] if path.exists() else []
+    return [child for child in found if "spawn_main" in _command(child)]
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text()
+    except OSError:
+        return ""
 
 
 @pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT") or sys.platform != "linux", reason="Linux only")
@@ -37,7 +47,8 @@ def test_two_workers_share_the_port_and_stop_together(tmp_path: Path) -> None:
         ATTUNE_MASTER_KEY=TEST_MASTER_KEY,
         ATTUNE_DATA_DIR=str(tmp_path),
     )
-    code = "import sys; from attunement.cli.serving import run; run('127.0.0.1', int(sys.argv[1]), 2)"
+    code = "import sys; from attunement.cli.serving import run; "
+    code += "run('127.0.0.1', int(sys.argv[1]), 2, startup_grace_s=1)"
     process = subprocess.Popen([sys.executable, "-c", code, str(port)], env=env)
     try:
         for _ in range(300):
@@ -51,8 +62,15 @@ def test_two_workers_share_the_port_and_stop_together(tmp_path: Path) -> None:
             pytest.fail("the server did not start")
         workers = _children(process.pid)
         assert len(workers) >= 2
-        listening = [Path(f"/proc/{pid}").exists() for pid in workers]
-        assert all(listening)
+        time.sleep(1.2)  # past the start-up grace: a worker that dies now is replaced
+        os.kill(workers[0], signal.SIGKILL)
+        for _ in range(300):
+            replaced = [pid for pid in _children(process.pid) if pid not in workers and _is_running(pid)]
+            if replaced:
+                break
+            time.sleep(0.1)
+        assert replaced, "the dead worker was not replaced"
+        workers += replaced
     finally:
         process.terminate()  # SIGTERM to the parent alone, as a supervisor would send it
         process.wait(timeout=40)
