@@ -25,7 +25,7 @@ With ``--compare NAME=A,B[,...]`` it instead compares values of one server
 setting on suggestions on PostgreSQL: the database is seeded once, then
 ``--rounds`` rounds each restart the server with every value in turn (the
 order reversed every other round) and load it for ``--seconds`` after a
-2-second warm-up. Short runs in turn see the same machine, which on shared
+warm-up of up to 2 seconds. Short runs in turn see the same machine, which on shared
 cores drifts by up to 2x between full runs; it prints each run, then per value
 the medians and in how many rounds it beat the first value.
 
@@ -282,6 +282,25 @@ def drive(generator: str, *args: Any) -> dict[str, Any]:
     return load_wrk(*args) if generator == "wrk" else asyncio.run(load(*args))
 
 
+def timed_load(
+    process: subprocess.Popen[bytes],
+    base: str,
+    method: str,
+    path: str,
+    tokens: Sequence[str],
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    """Load ``path`` for ``args.seconds`` after a warm-up of up to 2 seconds; with the server's CPU
+    time per request (``server_cpu_ms``) where ``/proc`` has it."""
+    drive(args.generator, base, method, path, tokens, min(2.0, args.seconds), args.concurrency)
+    cpu_before = server_cpu_s(process)
+    run = drive(args.generator, base, method, path, tokens, args.seconds, args.concurrency)
+    cpu_after = server_cpu_s(process)
+    if cpu_before is not None and cpu_after is not None and run["requests"]:
+        run["server_cpu_ms"] = round((cpu_after - cpu_before) * 1000 / run["requests"], 2)
+    return run
+
+
 def measure(url: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     began = time.perf_counter()
     tokens = seed(url, args.people, min(200, args.people), args.history)
@@ -293,13 +312,7 @@ def measure(url: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             endpoints["analyze"] = ("POST", "/api/v1/analyze")
         out: dict[str, Any] = {"people": args.people, "history": args.history, "seed_s": round(seeded_s, 1)}
         for name, (method, path) in endpoints.items():
-            warm_up = min(2.0, args.seconds)
-            drive(args.generator, base, method, path, tokens, warm_up, args.concurrency)
-            cpu_before = server_cpu_s(process)
-            out[name] = drive(args.generator, base, method, path, tokens, args.seconds, args.concurrency)
-            cpu_after = server_cpu_s(process)
-            if cpu_before is not None and cpu_after is not None and out[name]["requests"]:
-                out[name]["server_cpu_ms"] = round((cpu_after - cpu_before) * 1000 / out[name]["requests"], 2)
+            out[name] = timed_load(process, base, method, path, tokens, args)
             print(f"  {name}: {json.dumps(out[name])}", flush=True)
         for name in endpoints:
             if name != "health":
@@ -319,14 +332,8 @@ def compare(url: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     for round_ in range(args.rounds):
         for value in choices if round_ % 2 == 0 else choices[::-1]:
             process, base = serve(url, folder, args.workers, [*args.setting, f"{name}={value}"])
-            target = (args.generator, base, "GET", "/api/v1/practice/next", tokens)
             try:
-                drive(*target, 2.0, args.concurrency)
-                cpu_before = server_cpu_s(process)
-                run = drive(*target, args.seconds, args.concurrency)
-                cpu_after = server_cpu_s(process)
-                if cpu_before is not None and cpu_after is not None and run["requests"]:
-                    run["server_cpu_ms"] = round((cpu_after - cpu_before) * 1000 / run["requests"], 2)
+                run = timed_load(process, base, "GET", "/api/v1/practice/next", tokens, args)
             finally:
                 process.terminate()
                 process.wait(timeout=20)
