@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,79 +58,56 @@ TARGETS = {"overhead_max": 0.15, "speedup_vs_pytorch_min": 2.5, "cold_analyze_ma
 SENTIMENTS = ("positive", "negative", "neutral")
 
 
-def throughput(run: Callable[[Sequence[str]], object], texts: Sequence[str], repeats: int = 2) -> float:
-    """Texts per second of ``run`` over ``texts`` in batches of 64, best of ``repeats`` passes."""
-    run(texts[:BATCH])  # warm up: allocations, first-call paths
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for i in range(0, len(texts), BATCH):
-            run(texts[i : i + BATCH])
-        best = min(best, time.perf_counter() - start)
-    return len(texts) / best
+Run = Callable[[Sequence[str]], object]
 
 
-def latency(run: Callable[[Sequence[str]], object], texts: Sequence[str]) -> tuple[float, float]:
-    """p50 and p99 milliseconds of ``run`` on one text at a time."""
-    run(texts[:1])
-    times = []
-    for text in texts:
-        start = time.perf_counter()
-        run([text])
-        times.append((time.perf_counter() - start) * 1000)
-    return float(np.percentile(times, 50)), float(np.percentile(times, 99))
+def throughput(runs: Mapping[str, Run], texts: Sequence[str], repeats: int = 3) -> dict[str, float]:
+    """Texts per second of each run over ``texts`` in batches of 64, timed batch by batch in turn.
 
-
-def paired_throughput(
-    full: Callable[[Sequence[str]], object],
-    bare: Callable[[Sequence[str]], object],
-    texts: Sequence[str],
-    repeats: int = 3,
-) -> tuple[float, float]:
-    """Texts per second of ``full`` and ``bare`` in batches of 64, timed batch by batch in turn.
-
-    Each batch runs through both, in alternating order, ``repeats`` times; a batch's time is
-    its fastest run. Interleaving keeps the two figures comparable on a machine whose speed
-    drifts (shared cores), where timing one whole pass and then the other does not.
+    Each batch goes through every run, in an order that turns round from one batch to the next,
+    ``repeats`` times; a batch's time is its fastest. Interleaving keeps the figures comparable
+    on a machine whose speed drifts (shared cores), where timing one whole pass and then the
+    other does not.
     """
     batches = [texts[i : i + BATCH] for i in range(0, len(texts), BATCH)]
-    full(batches[0]), bare(batches[0])  # warm up: allocations, first-call paths
-    best = {"full": [float("inf")] * len(batches), "bare": [float("inf")] * len(batches)}
+    for run in runs.values():
+        run(batches[0])  # warm up: allocations, first-call paths
+    best = {name: [float("inf")] * len(batches) for name in runs}
     for r in range(repeats):
         for i, batch in enumerate(batches):
-            pair = (("full", full), ("bare", bare)) if (i + r) % 2 == 0 else (("bare", bare), ("full", full))
-            for name, run in pair:
+            for name, run in _in_turn(runs, i + r):
                 start = time.perf_counter()
                 run(batch)
                 best[name][i] = min(best[name][i], time.perf_counter() - start)
-    return len(texts) / sum(best["full"]), len(texts) / sum(best["bare"])
+    return {name: len(texts) / sum(times) for name, times in best.items()}
 
 
-def paired_latency(
-    full: Callable[[Sequence[str]], object], bare: Callable[[Sequence[str]], object], texts: Sequence[str]
-) -> tuple[tuple[float, float], tuple[float, float]]:
-    """p50 and p99 milliseconds of ``full`` and of ``bare`` on one text at a time, each text
-    through both in turn."""
-    full(texts[:1]), bare(texts[:1])
-    times: dict[str, list[float]] = {"full": [], "bare": []}
+def latency(runs: Mapping[str, Run], texts: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """p50 and p99 milliseconds of each run on one text at a time, each text through every run in turn."""
+    for run in runs.values():
+        run(texts[:1])
+    times: dict[str, list[float]] = {name: [] for name in runs}
     for i, text in enumerate(texts):
-        pair = (("full", full), ("bare", bare)) if i % 2 == 0 else (("bare", bare), ("full", full))
-        for name, run in pair:
+        for name, run in _in_turn(runs, i):
             start = time.perf_counter()
             run([text])
             times[name].append((time.perf_counter() - start) * 1000)
-    return tuple(  # type: ignore[return-value]
-        (float(np.percentile(t, 50)), float(np.percentile(t, 99))) for t in (times["full"], times["bare"])
-    )
+    return {name: (float(np.percentile(t, 50)), float(np.percentile(t, 99))) for name, t in times.items()}
+
+
+def _in_turn(runs: Mapping[str, Run], step: int) -> list[tuple[str, Run]]:
+    order = list(runs.items())
+    return order if step % 2 == 0 else order[::-1]
 
 
 def measure_ours(threads: int, texts: Sequence[str], calls: int, cache: Path) -> dict[str, float]:
     encoder = Encoder(cache_dir=cache, threads=threads)
     analyzer = Analyzer.load(encoder, CrisisScreener(load_crisis_lexicon()))
-    full_tps, bare_tps = paired_throughput(analyzer.analyze_batch, encoder.encode, texts)
-    (full_p50, full_p99), (bare_p50, bare_p99) = paired_latency(
-        analyzer.analyze_batch, encoder.encode, texts[:calls]
-    )
+    runs = {"full": analyzer.analyze_batch, "bare": encoder.encode}
+    speed = throughput(runs, texts)
+    full_tps, bare_tps = speed["full"], speed["bare"]
+    times = latency(runs, texts[:calls])
+    (full_p50, full_p99), (bare_p50, bare_p99) = times["full"], times["bare"]
     return {
         "full_texts_per_s": round(full_tps, 1),
         "encoder_texts_per_s": round(bare_tps, 1),
@@ -154,8 +131,8 @@ def measure_pytorch(threads: int, texts: Sequence[str], calls: int) -> dict[str,
         with torch.inference_mode():
             return model.encode(list(batch), batch_size=BATCH, show_progress_bar=False)
 
-    tps = throughput(run, texts)
-    p50, p99 = latency(run, texts[:calls])
+    tps = throughput({"pytorch": run}, texts, repeats=2)["pytorch"]
+    p50, p99 = latency({"pytorch": run}, texts[:calls])["pytorch"]
     return {"texts_per_s": round(tps, 1), "p50_ms": round(p50, 2), "p99_ms": round(p99, 2)}
 
 
