@@ -224,5 +224,10 @@ def _union(parts: Iterable[Literals | None]) -> Literals | None:
 
 def _keep(candidates: list[Literals], found: Literals | None) -> None:
     if found and "" not in found:
-        # A string that contains another of the set adds nothing: drop it.
-        candidates.append(frozenset(s for s in found if not any(t != s and t in s for t in found)))
+        # A string that contains another of the set adds nothing: drop it (shortest first, so
+        # each is tested against the kept ones only).
+        kept: list[str] = []
+        for s in sorted(found, key=len):
+            if not any(t in s for t in kept):
+                kept.append(s)
+        candidates.append(frozenset(kept))
