@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markdown import Markdown
 from rich.table import Table
 
 from attunement.cli.common import PersonOption, err, friendly_errors, out, practice_service, resolve_person
@@ -52,6 +51,8 @@ def collected() -> None:
 
     Example: attune privacy collected
     """
+    from rich.markdown import Markdown  # here, not at the top: a tenth of a second every command would pay
+
     from attunement.services.transparency import collected_markdown
 
     out.print(Markdown(collected_markdown()))
