@@ -11,7 +11,9 @@ same GoEmotions dev texts, for 1 and 2 threads, it measures:
 * **bare encoder**: the same encoder's forward pass alone
   (:meth:`Encoder.encode`), so ``overhead`` is what everything else adds;
 * **PyTorch peer**: the same model, all-MiniLM-L6-v2, in float32 with
-  sentence-transformers, with ``torch.set_num_threads`` set alike.
+  sentence-transformers, with ``torch.set_num_threads`` set alike and the same
+  forward passes: sentence-transformers also sorts a call's texts by length, and
+  runs them ``encoder.BATCH_SIZE`` at a time as our encoder does.
 
 Quality, for reference: emotion macro-F1 of the shipped head on GoEmotions
 dev, and sentiment (positive / negative / neutral, from GoEmotions' own
@@ -47,7 +49,7 @@ from attunement.nlp import datasets as ds
 from attunement.nlp import metrics
 from attunement.nlp.analyzer import Analyzer
 from attunement.nlp.crisis import CrisisScreener
-from attunement.nlp.encoder import Encoder, locate_model_dir
+from attunement.nlp.encoder import BATCH_SIZE, Encoder, locate_model_dir
 from attunement.nlp.evaluation import evaluate
 from attunement.nlp.labels import EMOTIONS, SENTIMENT
 
@@ -129,7 +131,7 @@ def measure_pytorch(threads: int, texts: Sequence[str], calls: int) -> dict[str,
 
     def run(batch: Sequence[str]) -> object:
         with torch.inference_mode():
-            return model.encode(list(batch), batch_size=BATCH, show_progress_bar=False)
+            return model.encode(list(batch), batch_size=BATCH_SIZE, show_progress_bar=False)
 
     tps = throughput({"pytorch": run}, texts, repeats=2)["pytorch"]
     p50, p99 = latency({"pytorch": run}, texts[:calls])["pytorch"]
