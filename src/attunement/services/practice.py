@@ -301,9 +301,8 @@ class PracticeService:
         moment = _now(at)
         # Reads, then one insert: no transaction needed, which saves two round trips.
         with self.db.session(autocommit=True) as session:
-            person = repo.person_by_handle(session, handle)
+            person, personal = repo.person_with_consent(session, handle, Purpose.PERSONALIZATION.value)
             context = self._context(session, person, minutes, moment)
-            personal = repo.latest_consents(session, person.id).get(Purpose.PERSONALIZATION.value, False)
             policy = self.recommender.policy
             if personal:
                 keys = (repo.person_policy_key(person.id), repo.POPULATION_KEY)

@@ -27,6 +27,16 @@ POPULATION_KEY = "population"
 # it), and those that read plain columns run on the session's connection, which skips the ORM's
 # result processing (about half their cost).
 _PERSON_BY_HANDLE = select(PersonRow).where(PersonRow.handle == bindparam("handle"))
+# The person and their latest decision on one purpose, in one round trip (a suggestion needs both).
+_LATEST_DECISION = (
+    select(ConsentRow.granted)
+    .where(ConsentRow.person_id == PersonRow.id, ConsentRow.purpose == bindparam("purpose"))
+    .order_by(ConsentRow.id.desc())
+    .limit(1)
+    .correlate(PersonRow)
+    .scalar_subquery()
+)
+_PERSON_WITH_DECISION = select(PersonRow, _LATEST_DECISION).where(PersonRow.handle == bindparam("handle"))
 _CONSENTS = (
     select(ConsentRow.purpose, ConsentRow.granted)
     .where(ConsentRow.person_id == bindparam("person_id"))
@@ -55,8 +65,22 @@ def person_by_handle(session: Session, handle: str) -> PersonRow:
     """The person with this handle; raises :class:`NotFoundError`."""
     person = session.scalars(_PERSON_BY_HANDLE, {"handle": handle}).first()
     if person is None:
-        raise NotFoundError(f"Nobody called '{handle}' uses attunement here; run 'attune init' first.")
+        raise _nobody(handle)
     return person
+
+
+def person_with_consent(session: Session, handle: str, purpose: str) -> tuple[PersonRow, bool]:
+    """The person with this handle and whether their latest decision grants ``purpose`` (no
+    decision: not granted), in one query; raises :class:`NotFoundError`."""
+    found = session.execute(_PERSON_WITH_DECISION, {"handle": handle, "purpose": purpose}).first()
+    if found is None:
+        raise _nobody(handle)
+    person, granted = found
+    return person, bool(granted)
+
+
+def _nobody(handle: str) -> NotFoundError:
+    return NotFoundError(f"Nobody called '{handle}' uses attunement here; run 'attune init' first.")
 
 
 def all_people(session: Session) -> Sequence[PersonRow]:
