@@ -167,11 +167,7 @@ class AccountService:
     def session_handle(self, token: str, *, at: datetime | None = None) -> str:
         """The handle signed in with ``token`` (one query: the cheap check every request makes)."""
         moment = _now(at)
-        found = self.practice.db.read_row(
-            select(PersonRow.handle, WebSessionRow.ended_at, WebSessionRow.expires_at)
-            .join(PersonRow, PersonRow.id == WebSessionRow.person_id)
-            .where(WebSessionRow.token_hash == _digest(token))
-        )
+        found = self.practice.db.read_row(repo.SESSION_SIGN_IN, {"token_hash": _digest(token)})
         if found is None or found.ended_at is not None or _aware(found.expires_at) <= moment:
             raise PermissionDeniedError("Please sign in.")
         return str(found.handle)
@@ -236,11 +232,7 @@ class AccountService:
 
     def token_handle(self, secret: str, scope: str) -> str:
         """The handle a bearer token acts for, if it is valid and has ``scope``."""
-        found = self.practice.db.read_row(
-            select(PersonRow.handle, ApiTokenRow.revoked_at, ApiTokenRow.scopes)
-            .join(PersonRow, PersonRow.id == ApiTokenRow.person_id)
-            .where(ApiTokenRow.token_hash == _digest(secret))
-        )
+        found = self.practice.db.read_row(repo.TOKEN_SIGN_IN, {"token_hash": _digest(secret)})
         if found is None or found.revoked_at is not None:
             raise PermissionDeniedError("This API token is not valid.")
         if scope not in found.scopes:

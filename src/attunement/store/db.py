@@ -214,15 +214,16 @@ class Database:
         finally:
             session.close()
 
-    def read_row(self, statement: Any) -> Any:
-        """The first row of one read-only ``statement``, or ``None``, run outside a transaction.
+    def read_row(self, statement: Any, params: dict[str, Any] | None = None) -> Any:
+        """The first row of one read-only ``statement`` (with ``params``), or ``None``, run outside a
+        transaction.
 
         For the checks every request makes (which session or token is this?): without a
         transaction a server round trip is one statement, not BEGIN, the statement and COMMIT.
         """
         try:
             with self._reader.connect() as connection:
-                return connection.execute(statement).first()
+                return connection.execute(statement, params).first()
         except exc.DBAPIError as error:
             raise describe(error, self.engine) from None
         except exc.TimeoutError:

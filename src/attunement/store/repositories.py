@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from attunement.errors import NotFoundError
 from attunement.store.tables import (
+    ApiTokenRow,
     AssessmentRow,
     ConsentRow,
     PersonRow,
@@ -18,6 +19,7 @@ from attunement.store.tables import (
     PracticeAttemptRow,
     RecommendationRow,
     SkillEstimateRow,
+    WebSessionRow,
     WrittenAttemptRow,
 )
 
@@ -27,6 +29,17 @@ POPULATION_KEY = "population"
 # it), and those that read plain columns run on the session's connection, which skips the ORM's
 # result processing (about half their cost).
 _PERSON_BY_HANDLE = select(PersonRow).where(PersonRow.handle == bindparam("handle"))
+# The sign-in checks every request makes, by the SHA-256 of a session token or an API token.
+SESSION_SIGN_IN = (
+    select(PersonRow.handle, WebSessionRow.ended_at, WebSessionRow.expires_at)
+    .join(PersonRow, PersonRow.id == WebSessionRow.person_id)
+    .where(WebSessionRow.token_hash == bindparam("token_hash"))
+)
+TOKEN_SIGN_IN = (
+    select(PersonRow.handle, ApiTokenRow.revoked_at, ApiTokenRow.scopes)
+    .join(PersonRow, PersonRow.id == ApiTokenRow.person_id)
+    .where(ApiTokenRow.token_hash == bindparam("token_hash"))
+)
 # The person and their latest decision on one purpose, in one round trip (a suggestion needs both).
 _LATEST_DECISION = (
     select(ConsentRow.granted)
