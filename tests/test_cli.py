@@ -56,6 +56,18 @@ def test_the_cli_reference_is_current() -> None:
     assert check.returncode == 0, check.stderr
 
 
+@pytest.mark.parametrize(("given", "seen"), [(None, "__all__"), ("", ""), ("logfire", "logfire")])
+def test_the_cli_skips_pydantic_plugins_unless_told(given: str | None, seen: str) -> None:
+    """The command does without pydantic's scan of every package's entry points (a tenth of a second
+    of each start); a value the person set is kept."""
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if given is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = given
+    code = "import os, attunement.cli; print(repr(os.environ['PYDANTIC_DISABLE_PLUGINS']))"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == repr(seen)
+
+
 def test_init_assess_practice_progress(home: Path, tmp_path: Path) -> None:
     # Reflections only: a written exercise would first ask for a reply (tested in test_written_practice).
     result = attune(
