@@ -25,7 +25,9 @@ CARDS: dict[str, dict[str, str]] = {
         "limits": "Reddit English from 2005-2019: slang, sarcasm and other dialects are read less well. "
         "Rare labels (grief, relief, pride, nervousness: under 200 training examples each) are the "
         "least reliable. The labels are raters' perceptions of the writer's emotion, not the writer's "
-        "own report. Thresholds were tuned on dev, so dev figures are optimistic.",
+        "own report. Thresholds were tuned on dev, so dev figures are optimistic, and they move with "
+        "the int8 encoder's numerics: on a machine without AVX-512, `attune eval` on the same dev set "
+        "gave macro-F1 0.498-0.501 (docs/text-models.md, 'How much these figures move').",
     },
     "empathy": {
         "title": "Empathy head (EPITOME)",
@@ -36,8 +38,11 @@ CARDS: dict[str, dict[str, str]] = {
         "License: University of Washington academic, **non-commercial research only**; cite the paper.",
         "limits": "Mental-health subreddits, English; a few thousand pairs, so estimates of 'strong' "
         "levels rest on few examples (152 strong emotional reactions, 114 weak interpretations, "
-        "104 weak explorations in all). Class biases were tuned on dev. Scores describe text, not "
-        "the person who wrote it, and must not be used to grade anyone.",
+        "104 weak explorations in all). Class biases were tuned on dev, and the dev figures move with "
+        "the int8 encoder's numerics: on a machine without AVX-512, `attune eval` gave macro-F1 "
+        "0.78-0.79 / 0.62-0.65 / 0.77-0.78, so interpretations is under 0.66 there "
+        "(docs/text-models.md, 'How much these figures move'). Scores describe text, not the person "
+        "who wrote it, and must not be used to grade anyone.",
     },
     "reply_strategy": {
         "title": "Reply-strategy head (ESConv)",
@@ -46,7 +51,8 @@ CARDS: dict[str, dict[str, str]] = {
         "data": "ESConv (Liu et al., ACL 2021), train 910 / valid 195 dialogues as released. "
         "License: CC BY-NC 4.0, **academic research only, no commercial use**.",
         "limits": "Crowd-sourced role-played support chats in English; 'Others' is a catch-all and is "
-        "read poorly. Class biases were tuned on valid.",
+        "read poorly. Class biases were tuned on valid; on a machine without AVX-512, `attune eval` "
+        "gave macro-F1 0.516-0.518 on valid.",
     },
     "next_strategy": {
         "title": "Next-strategy head (ESConv)",
@@ -56,7 +62,8 @@ CARDS: dict[str, dict[str, str]] = {
         "License: CC BY-NC 4.0, **academic research only, no commercial use**.",
         "limits": "Several strategies usually fit a moment, so even good supporters disagree with the "
         "label; treat the output as a suggestion with its probabilities, not an answer. Trained on "
-        "role-played chats between strangers, not partners. Class biases were tuned on valid.",
+        "role-played chats between strangers, not partners. Class biases were tuned on valid; on a "
+        "machine without AVX-512, `attune eval` gave macro-F1 0.273-0.279 on valid.",
     },
 }
 
