@@ -70,6 +70,18 @@ def test_last_line_is_the_json_result(run: tuple[dict[str, Any], str]) -> None:
     assert set(result["targets_met"]) == {"overhead", "speedup_vs_pytorch", "cold_analyze"}
 
 
+def test_the_result_names_the_cpu(run: tuple[dict[str, Any], str]) -> None:
+    cpu = run[0]["cpu"]
+    assert cpu["model"] and cpu["cores"] >= 1
+    assert cpu["int8_flags"] is None or set(cpu["int8_flags"]) <= set(_load_bench().INT8_FLAGS)
+
+
+def test_cpu_flags_are_read_from_cpuinfo() -> None:
+    info = "processor\t: 0\nmodel name\t: Some CPU\nflags\t\t: fpu avx2 avx512f avx512_vnni\n" * 2
+    found = _load_bench().cpu_description(info)
+    assert found == {"model": "Some CPU", "cores": 2, "int8_flags": ["avx2", "avx512f", "avx512_vnni"]}
+
+
 def test_speed_figures_are_positive_and_consistent(run: tuple[dict[str, Any], str]) -> None:
     row = run[0]["threads_1"]
     ours, peer = row["attunement"], row["pytorch_fp32"]
