@@ -9,6 +9,7 @@ missing server fails the run instead of hiding the gap.
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -136,6 +137,13 @@ def attune_text(*args: str, input: str | None = None) -> tuple[int, str]:
     get_settings.cache_clear()
     result = CliRunner().invoke(app, list(args), input=input, terminal_width=160)
     return result.exit_code, " ".join(result.output.split())
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (for a server a test starts)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def raw_sqlite_bytes(path: Path) -> bytes:

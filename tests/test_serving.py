@@ -16,12 +16,7 @@ import pytest
 from attunement.cli import serving
 from attunement.errors import InvalidInputError
 from attunement.services import TEST_MASTER_KEY
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.conftest import free_port
 
 
 def _children(pid: int) -> list[int]:
@@ -40,7 +35,7 @@ def _command(pid: int) -> str:
 
 @pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT") or sys.platform != "linux", reason="Linux only")
 def test_two_workers_share_the_port_and_stop_together(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATTUNE_")}
     env.update(
         ATTUNE_DATABASE_URL=f"sqlite:///{tmp_path / 'a.db'}",
