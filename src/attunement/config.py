@@ -95,7 +95,9 @@ class Settings(BaseModel):
     def _from_environment(cls, given: Any) -> Any:
         # Read here rather than with pydantic-settings, whose imports (asyncio, ssl, dotenv and
         # cloud secret stores) took a tenth of a second of every command's start and exit.
-        values = dict(given) if isinstance(given, dict) else {}
+        if not isinstance(given, dict):  # a Settings object, which already has its values
+            return given
+        values = dict(given)
         environment = {name.upper(): value for name, value in os.environ.items()}
         for name, field in cls.model_fields.items():
             raw = environment.get(ENV_PREFIX + name.upper())
