@@ -75,6 +75,25 @@ def test_the_cache_holds_the_optimized_graph(tmp_path: Path) -> None:
     assert np.array_equal(cached.encode(texts).features, again.encode(texts).features)
 
 
+def test_length_groups_side_by_side_give_what_they_give_in_turn(tmp_path: Path) -> None:
+    """With two threads a batch's length groups run at once; every output is what running them
+    one after the other gives, and a forked child makes its own worker threads."""
+    import os
+
+    texts = [f"{'I keep going over what happened. ' * (i % 7)}Day {i}." for i in range(80)]
+    encoder = Encoder(cache_dir=tmp_path, threads=2)
+    together = encoder.encode(texts)
+    assert encoder._pool is not None and encoder._pool[0] == os.getpid()
+    encoder.threads = 1
+    in_turn = encoder.encode(texts)
+    assert np.array_equal(together.features, in_turn.features)
+    assert np.array_equal(together.embeddings, in_turn.embeddings)
+    encoder.threads = 2
+    encoder._pool = (-1, encoder._pool[1])  # as a forked child sees its parent's pool
+    assert np.array_equal(encoder.encode(texts).features, together.features)
+    assert encoder._pool[0] == os.getpid()
+
+
 def test_long_text_is_truncated_and_says_so(text_service: TextService) -> None:
     result = text_service.analyze("I feel lost. " * 400)
     assert any(str(MAX_TOKENS) in note for note in result.notes)
