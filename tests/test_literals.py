@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -10,9 +12,17 @@ from hypothesis import strategies as st
 
 from attunement.content.crisis import load_crisis_lexicon
 from attunement.nlp.crisis import CrisisScreener
-from attunement.nlp.literals import covering_pieces, required_literals
+from attunement.nlp.literals import (
+    Prefilter,
+    commonness,
+    covering_pieces,
+    gram_ranks,
+    required_clauses,
+    required_literals,
+)
 
 PATTERNS = load_crisis_lexicon().patterns
+EXPRESSIONS = PATTERNS + load_crisis_lexicon().negatives
 
 
 @pytest.mark.parametrize(
@@ -23,7 +33,7 @@ PATTERNS = load_crisis_lexicon().patterns
         (r"(?:ending|end) it all|unalive", {"end it all", "ending it all", "unalive"}),
         (r"hopeless(?:ness)?", {"hopeless"}),
         (r"(?:a|b)(?:c|d)", {"ac", "ad", "bc", "bd"}),
-        (r"(?:over)+dose", {"over"}),
+        (r"(?:over)+dose", {"dose"}),  # the rarer of "over" and "dose"
         (r"(?i)Noose", {"noose"}),
     ],
 )
@@ -47,7 +57,37 @@ def test_covering_pieces_are_short_and_cover_every_literal() -> None:
     pieces = covering_pieces(literals, length=4)
     assert all(len(piece) <= 4 for piece in pieces)
     assert all(any(piece in literal for piece in pieces) for literal in literals)
-    assert len(pieces) < len(literals)
+
+
+def test_each_literal_is_tested_by_its_rarest_piece() -> None:
+    ranks = gram_ranks()
+    assert ranks[" the"] < ranks["ing "] < 100  # the ranking file is there and ordered
+    (piece,) = covering_pieces(["going to jump"])
+    assert piece == "jump"
+    assert all(ranks.get(piece, len(ranks)) >= ranks.get(g, len(ranks)) for g in ("goin", " to ", "g to"))
+
+
+def test_clauses_keep_every_required_part() -> None:
+    regex = r"\b(?:i|we) (?:want|need) to [a-z]+ off (?:a|the) bridge\b"
+    clauses = required_clauses(regex)
+    assert clauses == (
+        frozenset({"i want to ", "i need to ", "we want to ", "we need to "}),
+        frozenset({" off a bridge", " off the bridge"}),
+    )
+    assert required_literals(regex) == clauses[1]  # the most telling of them
+
+
+def test_commonness_orders_sets_by_how_often_texts_hold_them() -> None:
+    assert commonness(["x"]) > commonness([" the", " and"]) > commonness([" the"]) > commonness(["noose"])
+
+
+def test_prefilter_passes_every_expression_that_can_match() -> None:
+    regexes = [r"\bwant to (?:jump|die)\b", r"\bnoose\b", r"[a-z]+\d?", r"(?:over)+dose"]
+    prefilter = Prefilter([required_clauses(r) for r in regexes])
+    for text in ["i want to jump", "a noose", "hey want to die", "an overoverdose", "nothing here"]:
+        can = prefilter.candidates(text)
+        assert all(i in can for i, r in enumerate(regexes) if re.search(r, text)), text
+    assert prefilter.candidates("i want to go home") == [2]  # only the expression with no literal
 
 
 def test_most_crisis_patterns_get_a_prefilter() -> None:
@@ -55,28 +95,26 @@ def test_most_crisis_patterns_get_a_prefilter() -> None:
     assert sum(f is not None for f in found) >= 0.85 * len(PATTERNS)
 
 
-@pytest.mark.parametrize("pattern", PATTERNS, ids=[p.id for p in PATTERNS])
+@pytest.mark.parametrize("pattern", EXPRESSIONS, ids=[p.id for p in EXPRESSIONS])
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_every_match_of_a_crisis_pattern_contains_a_piece(pattern, data: st.DataObject) -> None:  # type: ignore[no-untyped-def]
-    """Texts generated to match each pattern all pass its prefilter."""
+def test_every_match_of_a_crisis_expression_passes_the_prefilter(pattern, data: st.DataObject) -> None:  # type: ignore[no-untyped-def]
+    """Texts generated to match each pattern and idiom all pass its prefilter."""
     compiled = re.compile(pattern.regex)
-    needs = required_literals(pattern.regex)
-    if needs is None:
+    clauses = required_clauses(pattern.regex)
+    if clauses is None:
         return
-    pieces = covering_pieces(needs)
     text = data.draw(st.from_regex(compiled))
     match = compiled.search(text)
     if match is None:  # hypothesis cannot always honour look-behinds
         return
-    assert any(piece in match.group() for piece in pieces), (text, pieces)
+    assert Prefilter([clauses]).candidates(match.group()) == [0], (text, clauses)
 
 
 def test_screen_with_prefilter_agrees_with_every_pattern_run() -> None:
     screener = CrisisScreener(load_crisis_lexicon())
     plain = CrisisScreener(load_crisis_lexicon())
-    plain._strong = [(p, c, None) for p, c, _ in plain._strong]
-    plain._weak = [(p, c, None) for p, c, _ in plain._weak]
+    plain._prefilter = Prefilter([None] * (plain._idioms + len(plain._patterns)))  # every expression runs
     texts = [
         "I want to k!ll myself tonight",
         "this deadline is killing me lol",
@@ -88,3 +126,30 @@ def test_screen_with_prefilter_agrees_with_every_pattern_run() -> None:
     for text in texts:
         signals = {"sadness": 0.9}
         assert screener.screen(text, signals) == plain.screen(text, signals)
+
+
+def test_the_prefilter_is_kept_between_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A screener with a cache folder keeps its prefilter there; the next one reads it back
+    instead of reading the expressions, and screens alike; a damaged file is built again."""
+    from attunement.nlp import crisis
+
+    lexicon = load_crisis_lexicon()
+    first = CrisisScreener(lexicon, tmp_path)
+    (kept,) = tmp_path.glob("crisis-prefilter-*.json")
+    with monkeypatch.context() as patch:
+        patch.setattr(crisis, "_clauses", lambda regex: pytest.fail("the prefilter was built again"))
+        second = CrisisScreener(lexicon, tmp_path)
+    assert second._prefilter.tests == first._prefilter.tests
+    for text in ["I want to k!ll myself tonight", "this deadline is killing me lol", "I feel hopeless"]:
+        assert second.screen(text, {"sadness": 0.9}) == CrisisScreener(lexicon).screen(text, {"sadness": 0.9})
+    kept.write_text('[["not", "a prefilter"]]')
+    third = CrisisScreener(lexicon, tmp_path)
+    assert third._prefilter.tests == first._prefilter.tests
+    assert json.loads(kept.read_text()) == first._prefilter.tests
+
+
+def test_a_cache_folder_that_cannot_be_written_only_costs_time(tmp_path: Path) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    screener = CrisisScreener(load_crisis_lexicon(), blocked / "models")
+    assert screener.screen("i want to kill myself").flagged

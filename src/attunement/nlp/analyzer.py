@@ -9,7 +9,7 @@ the next-strategy head see more than the last message.
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +37,8 @@ from attunement.nlp.tasks import (
 MAX_CHARS = 20_000  # longer input is cut before tokenising; the encoder reads 256 word pieces anyway
 LEVELS = ("none", "weak", "strong")
 LEXICAL_HEADS = ("emotion", "empathy", "reply_strategy", "next_strategy")
+# Unicode's control characters (category Cc) but line breaks and tabs.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +100,7 @@ def _label_dict(label: Label) -> dict[str, Any]:
 
 
 def _rounded(names: Sequence[str], values: NDArray[np.float32]) -> dict[str, float]:
-    return {name: round(float(v), 4) for name, v in zip(names, values, strict=True)}
+    return {name: round(v, 4) for name, v in zip(names, values.tolist(), strict=True)}
 
 
 def check_text(text: object, what: str = "text") -> str:
@@ -121,13 +123,15 @@ def check_text(text: object, what: str = "text") -> str:
     cleaned = text.strip()
     if not cleaned:
         raise InvalidInputError(f"There is no {what} to analyse.")
-    control = sum(1 for ch in cleaned if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t")
+    control = len(_CONTROL.findall(cleaned))
     if control > max(2, len(cleaned) // 20):
         raise InvalidInputError(f"The {what} looks like binary data, not words.")
     return cleaned
 
 
 def _mostly_english(text: str) -> bool:
+    if text.isascii():
+        return True
     letters = [ch for ch in text if ch.isalpha()]
     if len(letters) < 8:
         return True

@@ -1,17 +1,20 @@
-"""Required literals of a regular expression: strings one of which every match must contain.
+"""Required literals of a regular expression: strings some of which every match must contain.
 
 The crisis screen runs about seventy expressions over every text, and almost
 every text matches none of them. Python's ``re`` tries each expression at
-every position; a substring test (``"myself" in text``) is many times
-cheaper. :func:`required_literals` reads an expression's parse tree and
-returns a set of strings such that **any** match contains at least one of
-them, so an expression whose strings are all absent cannot match and need not
-run. When it cannot be sure (a character class, a back-reference, an
-optional part), it says so by returning None, and the expression always runs:
-the prefilter may skip work, never a match.
+every position; a set lookup is many times cheaper. :func:`required_clauses`
+reads an expression's parse tree and returns sets of strings such that **every**
+match contains at least one string of **each** set, so an expression one of
+whose sets is absent from a text cannot match there and need not run. When it
+cannot be sure (a character class, a back-reference, an optional part), it says
+so by returning None, and the expression always runs: the prefilter may skip
+work, never a match.
 
-This is the "required factor" idea behind RE2's prefilter and trigram code
-search, kept to what the crisis patterns need.
+Each string is then cut to one 4-character piece, its rarest in English
+comments (:func:`covering_pieces`, ranked by ``training/common_grams.py``), and
+:class:`Prefilter` finds the pieces of a text with one set of its 4-character
+substrings. This is the "required factor" idea behind RE2's prefilter and
+trigram code search, kept to what the crisis patterns need.
 
 Examples
 --------
@@ -19,6 +22,8 @@ Examples
 [' my own self', ' myself']
 >>> sorted(required_literals(r"\\bend(?:ing)? it all\\b|\\bunalive\\b"))
 ['end it all', 'ending it all', 'unalive']
+>>> [sorted(c) for c in required_clauses(r"\\b(?:want|need) to [a-z]+ (?:jump|leap)\\b")]
+[['need to ', 'want to '], [' jump', ' leap']]
 >>> required_literals(r"[a-z]+ing")
 frozenset({'ing'})
 >>> required_literals(r"[a-z]+!*") is None
@@ -27,12 +32,17 @@ True
 
 from __future__ import annotations
 
+import functools
+import json
+import logging
 import re
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 MAX_SET = 64  # alternatives kept when literal pieces multiply out ("my" x {"self", " own self"})
+GRAM = 4  # length of the pieces a prefilter looks for
+GRAMS_PATH = Path(__file__).parent / "models" / "common-grams.json"
 
 try:  # the parser behind ``re`` (``re._parser`` since 3.11); without it, every expression runs
     from re import _constants as _c  # type: ignore[attr-defined]
@@ -41,16 +51,19 @@ except ImportError:  # pragma: no cover - other Python implementations
     _c = _p = None
 
 Literals = frozenset[str]
+Clauses = tuple[Literals, ...]
+_log = logging.getLogger(__name__)
 
 
-def required_literals(regex: str, ignore_case: bool = False) -> Literals | None:
-    """Strings one of which every match of ``regex`` contains, or None when that cannot be said.
+def required_clauses(regex: str, ignore_case: bool = False) -> Clauses | None:
+    """Sets of strings such that every match of ``regex`` contains one string of each set,
+    or None when no such set can be said.
 
     With ``ignore_case`` the strings are lower-cased: test them against lower-cased text.
 
-    >>> required_literals("hopeless(?:ness)?")
-    frozenset({'hopeless'})
-    >>> required_literals("a?b?") is None
+    >>> [sorted(c) for c in required_clauses(r"\\bi (?:feel|am) [a-z]+ hopeless")]
+    [['i am ', 'i feel '], [' hopeless']]
+    >>> required_clauses("a?b?") is None
     True
     """
     if _p is None:
@@ -62,36 +75,144 @@ def required_literals(regex: str, ignore_case: bool = False) -> Literals | None:
     if tree.state.flags & re.IGNORECASE:
         ignore_case = True
     try:
-        found = _required(list(tree), {})
+        found = _candidates(list(tree), {})
     except (ValueError, TypeError, RecursionError):  # a construct this reader does not know
         return None
-    if found is None:
+    if not found:
         return None
-    return frozenset(s.lower() for s in found) if ignore_case else found
+    if ignore_case:
+        found = [frozenset(s.lower() for s in clause) for clause in found]
+    return tuple(found)
 
 
-def covering_pieces(literals: Iterable[str], length: int = 4) -> tuple[str, ...]:
-    """A few strings of at most ``length`` characters such that every literal contains one.
+def required_literals(regex: str, ignore_case: bool = False) -> Literals | None:
+    """Strings one of which every match of ``regex`` contains (the most telling of
+    :func:`required_clauses`), or None when that cannot be said.
 
-    A text that contains a literal contains its pieces, so testing the pieces keeps the
-    guarantee of :func:`required_literals` with far fewer substring tests (greedy set cover:
-    the piece shared by most literals first).
-
-    >>> covering_pieces(["end it all", "ending it all", "end it for good", "unalive"])
-    (' it ', 'aliv')
+    >>> required_literals("hopeless(?:ness)?")
+    frozenset({'hopeless'})
+    >>> required_literals("a?b?") is None
+    True
     """
-    left = set(literals)
-    pieces: set[str] = set()
-    while left:
-        short = min(left, key=len)
-        if len(short) <= length:
-            best = short
-        else:
-            counts = Counter(g for s in left for g in {s[i : i + length] for i in range(len(s) - length + 1)})
-            best = max(sorted(counts), key=counts.__getitem__)
-        pieces.add(best)
-        left = {s for s in left if best not in s}
-    return tuple(sorted(pieces))
+    clauses = required_clauses(regex, ignore_case)
+    return _best(list(clauses)) if clauses else None
+
+
+@functools.cache
+def gram_ranks() -> dict[str, int]:
+    """How common each 4-character string is in English comments: 0 for the most common.
+
+    A string not listed is rare. Without the ranking file, every string counts as rare: the
+    prefilter stays correct, only less selective.
+    """
+    try:
+        grams = json.loads(GRAMS_PATH.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        _log.warning(
+            "Cannot read %s (%s); the crisis screen runs slower without it. Rebuild it with: "
+            "python training/common_grams.py",
+            GRAMS_PATH,
+            error,
+        )
+        return {}
+    return {gram: rank for rank, gram in enumerate(grams) if isinstance(gram, str)}
+
+
+def covering_pieces(literals: Iterable[str], length: int = GRAM) -> tuple[str, ...]:
+    """One piece of at most ``length`` characters for each literal: its rarest in English
+    (:func:`gram_ranks`), or the literal itself when it is that short.
+
+    A text that contains a literal contains its piece, so testing the pieces keeps the
+    guarantee of :func:`required_clauses`.
+
+    >>> covering_pieces(["want to jump", "going to jump", "od"])
+    ('jump', 'od')
+    """
+    return tuple(sorted({_rarest_piece(literal, length) for literal in literals}))
+
+
+@functools.lru_cache(maxsize=4096)
+def _rarest_piece(literal: str, length: int) -> str:
+    if len(literal) <= length:
+        return literal
+    ranks = gram_ranks()
+    grams = sorted({literal[i : i + length] for i in range(len(literal) - length + 1)})
+    # Rarest; among equally rare, one without spaces ("jump" rather than " jum").
+    return max(grams, key=lambda g: (ranks.get(g, len(ranks)), " " not in g))
+
+
+class Prefilter:
+    """Which of several expressions can match a text, from the pieces the text holds.
+
+    ``clauses[i]`` are expression ``i``'s required sets (:func:`required_clauses`), or None
+    for an expression that always runs. :meth:`candidates` makes one set of the text's
+    4-character substrings and looks the pieces up in it.
+
+    >>> prefilter = Prefilter([required_clauses(r"want to (?:jump|die)"), None])
+    >>> prefilter.candidates("i want to jump"), prefilter.candidates("i want to go home")
+    ([0, 1], [1])
+    """
+
+    def __init__(self, clauses: Sequence[Clauses | None]) -> None:
+        tests = [
+            None if found is None else sorted((covering_pieces(c) for c in found), key=commonness)
+            for found in clauses
+        ]
+        self._index(tests)
+
+    def _index(self, tests: Sequence[Sequence[Sequence[str]] | None]) -> None:
+        """Index each expression's piece sets, the most telling first."""
+        self.tests = [None if sets is None else [sorted(s) for s in sets] for sets in tests]
+        self._always = [i for i, sets in enumerate(tests) if sets is None]
+        self._first: dict[str, list[int]] = {}  # piece -> expressions whose most telling set holds it
+        self._rest: dict[int, list[frozenset[str]]] = {}
+        pieces: set[str] = set()
+        for i, sets in enumerate(tests):
+            if sets is None:
+                continue
+            for piece in sets[0]:
+                self._first.setdefault(piece, []).append(i)
+            self._rest[i] = [frozenset(s) for s in sets[1:]]
+            pieces.update(*sets)
+        self._grams = frozenset(p for p in pieces if len(p) == GRAM)
+        self._short = tuple(sorted(p for p in pieces if len(p) < GRAM))
+
+    @classmethod
+    def from_tests(cls, tests: object) -> Prefilter:
+        """A prefilter from the :attr:`tests` of another (as JSON gives them back); raises
+        :class:`ValueError` when ``tests`` is not such a list.
+
+        >>> Prefilter.from_tests(Prefilter([required_clauses("noose"), None]).tests).tests
+        [[['noos']], None]
+        """
+        if not isinstance(tests, list) or not all(
+            sets is None
+            or (
+                isinstance(sets, list)
+                and sets
+                and all(isinstance(s, list) and s and all(isinstance(p, str) and p for p in s) for s in sets)
+            )
+            for sets in tests
+        ):
+            raise ValueError("not the tests of a prefilter")
+        prefilter = cls.__new__(cls)
+        prefilter._index(tests)
+        return prefilter
+
+    def pieces(self, text: str) -> set[str]:
+        """The pieces of any expression that ``text`` contains."""
+        found = {text[i : i + GRAM] for i in range(len(text) - GRAM + 1)}
+        found &= self._grams
+        found.update(p for p in self._short if p in text)
+        return found
+
+    def candidates(self, text: str) -> list[int]:
+        """Indices, in order, of the expressions that may match ``text``: every other cannot."""
+        present = self.pieces(text)
+        hits = set(self._always)
+        for piece in present:
+            hits.update(self._first.get(piece, ()))
+        return sorted(i for i in hits if all(not s.isdisjoint(present) for s in self._rest.get(i, ())))
 
 
 Item = tuple[Any, Any]  # (opcode, argument) of re's parse tree
@@ -170,8 +291,8 @@ def _product(left: Literals, right: Literals) -> Literals | None:
     return frozenset(a + b for a in left for b in right)
 
 
-def _required(items: list[Item], memo: Memo) -> Literals | None:
-    """Required strings of a sequence: the most selective of its pieces' required strings."""
+def _candidates(items: list[Item], memo: Memo) -> list[Literals]:
+    """Every set of strings of a sequence one of which any match contains (each piece's own)."""
     candidates: list[Literals] = []
     run: Literals | None = frozenset({""})
     for piece in _pieces(items):
@@ -186,9 +307,34 @@ def _required(items: list[Item], memo: Memo) -> Literals | None:
         if exact is None and not isinstance(piece, str):
             _keep(candidates, _required_item(*piece, memo))
     _keep(candidates, run)
+    return candidates
+
+
+def _best(candidates: list[Literals]) -> Literals | None:
+    """The most telling set: the least likely to be in a text (:func:`commonness`), then the one
+    with the longest shortest string, then the fewest strings."""
     if not candidates:
         return None
-    return max(candidates, key=lambda s: (min(map(len, s)), -len(s)))
+    return min(candidates, key=lambda s: (commonness(s), -min(map(len, s)), len(s)))
+
+
+def commonness(literals: Iterable[str]) -> float:
+    """A rough score of how likely a text is to hold one of ``literals``: the sum, over their
+    pieces (:func:`covering_pieces`), of 1 / (2 + rank) for a common 4-character piece, 0 for
+    a rare one, and 1 for a piece shorter than 4 characters (such as "d").
+
+    >>> commonness(["d"]) > commonness([" the"]) > commonness(["want to jump"]) == 0.0
+    True
+    """
+    ranks = gram_ranks()
+    return sum(
+        1.0 if len(p) < GRAM else 1 / (2 + ranks[p]) if p in ranks else 0.0 for p in covering_pieces(literals)
+    )
+
+
+def _required(items: list[Item], memo: Memo) -> Literals | None:
+    """Required strings of a sequence: the most selective of its pieces' required strings."""
+    return _best(_candidates(items, memo))
 
 
 def _required_item(op: Any, av: Any, memo: Memo) -> Literals | None:

@@ -44,7 +44,7 @@ class TextService:
     def screener(self) -> CrisisScreener:
         """The crisis screen alone (patterns only; no model is loaded)."""
         if self._screener is None:
-            self._screener = CrisisScreener(load_crisis_lexicon())
+            self._screener = CrisisScreener(load_crisis_lexicon(), self.settings.data_dir / "models")
         return self._screener
 
     def screen(self, text: str) -> CrisisScreen:
