@@ -139,13 +139,13 @@ def test_the_prefilter_is_kept_between_processes(tmp_path: Path, monkeypatch: py
     with monkeypatch.context() as patch:
         patch.setattr(crisis, "_clauses", lambda regex: pytest.fail("the prefilter was built again"))
         second = CrisisScreener(lexicon, tmp_path)
-    assert second._prefilter.tests == first._prefilter.tests
+    assert second._prefilter.piece_sets == first._prefilter.piece_sets
     for text in ["I want to k!ll myself tonight", "this deadline is killing me lol", "I feel hopeless"]:
         assert second.screen(text, {"sadness": 0.9}) == CrisisScreener(lexicon).screen(text, {"sadness": 0.9})
     kept.write_text('[["not", "a prefilter"]]')
     third = CrisisScreener(lexicon, tmp_path)
-    assert third._prefilter.tests == first._prefilter.tests
-    assert json.loads(kept.read_text()) == first._prefilter.tests
+    assert third._prefilter.piece_sets == first._prefilter.piece_sets
+    assert json.loads(kept.read_text()) == first._prefilter.piece_sets
 
 
 def test_a_cache_folder_that_cannot_be_written_only_costs_time(tmp_path: Path) -> None:
@@ -153,3 +153,12 @@ def test_a_cache_folder_that_cannot_be_written_only_costs_time(tmp_path: Path) -
     blocked.write_text("not a folder")
     screener = CrisisScreener(load_crisis_lexicon(), blocked / "models")
     assert screener.screen("i want to kill myself").flagged
+
+
+def test_kept_pieces_of_any_length_are_looked_for() -> None:
+    """Pieces are 4 characters or shorter when built; a kept file with longer ones still works."""
+    prefilter = Prefilter.from_piece_sets([[["noose"]], [["od"]], None])
+    assert prefilter.candidates("a noose") == [0, 2]
+    assert prefilter.candidates("an od") == [1, 2]
+    with pytest.raises(ValueError, match="piece sets"):
+        Prefilter.from_piece_sets([[["ok"], []]])

@@ -41,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 import tempfile
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -208,21 +209,21 @@ def _prefilter(regexes: Sequence[str], cache_dir: Path | None) -> Prefilter:
     (and kept there when it can be; a cache that cannot be written is only slower)."""
     if cache_dir is None:
         return Prefilter([_clauses(r) for r in regexes])
-    digest = hashlib.sha256(json.dumps(list(regexes)).encode())
+    digest = hashlib.sha256(json.dumps([sys.version_info[:2], *regexes]).encode())
     for source in (Path(__file__), Path(literals.__file__), literals.GRAMS_PATH):  # the rules that made it
         digest.update(source.read_bytes() if source.exists() else b"")
     path = cache_dir / f"crisis-prefilter-{digest.hexdigest()[:16]}.json"
     try:
-        tests = json.loads(path.read_text(encoding="utf-8"))
-        if len(tests) == len(regexes):
-            return Prefilter.from_tests(tests)
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        if len(kept) == len(regexes):
+            return Prefilter.from_piece_sets(kept)
     except (OSError, ValueError, TypeError):
         pass  # not there yet, or damaged: build it again
     prefilter = Prefilter([_clauses(r) for r in regexes])
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=cache_dir, suffix=".partial", delete=False) as handle:
-            json.dump(prefilter.tests, handle)
+            json.dump(prefilter.piece_sets, handle)
         Path(handle.name).replace(path)  # atomic: a crash never leaves half a file
         for stale in cache_dir.glob("crisis-prefilter-*.json"):
             if stale != path:

@@ -145,8 +145,10 @@ class Prefilter:
     """Which of several expressions can match a text, from the pieces the text holds.
 
     ``clauses[i]`` are expression ``i``'s required sets (:func:`required_clauses`), or None
-    for an expression that always runs. :meth:`candidates` makes one set of the text's
-    4-character substrings and looks the pieces up in it.
+    for an expression that always runs. Each set becomes the set of its strings' pieces
+    (:func:`covering_pieces`), the most telling set first (:attr:`piece_sets`).
+    :meth:`candidates` makes one set of the text's 4-character substrings and looks the
+    pieces up in it.
 
     >>> prefilter = Prefilter([required_clauses(r"want to (?:jump|die)"), None])
     >>> prefilter.candidates("i want to jump"), prefilter.candidates("i want to go home")
@@ -154,20 +156,20 @@ class Prefilter:
     """
 
     def __init__(self, clauses: Sequence[Clauses | None]) -> None:
-        tests = [
+        piece_sets = [
             None if found is None else sorted((covering_pieces(c) for c in found), key=commonness)
             for found in clauses
         ]
-        self._index(tests)
+        self._index(piece_sets)
 
-    def _index(self, tests: Sequence[Sequence[Sequence[str]] | None]) -> None:
+    def _index(self, piece_sets: Sequence[Sequence[Sequence[str]] | None]) -> None:
         """Index each expression's piece sets, the most telling first."""
-        self.tests = [None if sets is None else [sorted(s) for s in sets] for sets in tests]
-        self._always = [i for i, sets in enumerate(tests) if sets is None]
+        self.piece_sets = [None if sets is None else [sorted(s) for s in sets] for sets in piece_sets]
+        self._always = [i for i, sets in enumerate(piece_sets) if sets is None]
         self._first: dict[str, list[int]] = {}  # piece -> expressions whose most telling set holds it
         self._rest: dict[int, list[frozenset[str]]] = {}
         pieces: set[str] = set()
-        for i, sets in enumerate(tests):
+        for i, sets in enumerate(piece_sets):
             if sets is None:
                 continue
             for piece in sets[0]:
@@ -175,35 +177,35 @@ class Prefilter:
             self._rest[i] = [frozenset(s) for s in sets[1:]]
             pieces.update(*sets)
         self._grams = frozenset(p for p in pieces if len(p) == GRAM)
-        self._short = tuple(sorted(p for p in pieces if len(p) < GRAM))
+        self._other = tuple(sorted(p for p in pieces if len(p) != GRAM))  # tested one by one
 
     @classmethod
-    def from_tests(cls, tests: object) -> Prefilter:
-        """A prefilter from the :attr:`tests` of another (as JSON gives them back); raises
-        :class:`ValueError` when ``tests`` is not such a list.
+    def from_piece_sets(cls, piece_sets: object) -> Prefilter:
+        """A prefilter from the :attr:`piece_sets` of another (as JSON gives them back); raises
+        :class:`ValueError` when ``piece_sets`` is not such a list.
 
-        >>> Prefilter.from_tests(Prefilter([required_clauses("noose"), None]).tests).tests
+        >>> Prefilter.from_piece_sets(Prefilter([required_clauses("noose"), None]).piece_sets).piece_sets
         [[['noos']], None]
         """
-        if not isinstance(tests, list) or not all(
+        if not isinstance(piece_sets, list) or not all(
             sets is None
             or (
                 isinstance(sets, list)
                 and sets
                 and all(isinstance(s, list) and s and all(isinstance(p, str) and p for p in s) for s in sets)
             )
-            for sets in tests
+            for sets in piece_sets
         ):
-            raise ValueError("not the tests of a prefilter")
+            raise ValueError("not the piece sets of a prefilter")
         prefilter = cls.__new__(cls)
-        prefilter._index(tests)
+        prefilter._index(piece_sets)
         return prefilter
 
     def pieces(self, text: str) -> set[str]:
         """The pieces of any expression that ``text`` contains."""
         found = {text[i : i + GRAM] for i in range(len(text) - GRAM + 1)}
         found &= self._grams
-        found.update(p for p in self._short if p in text)
+        found.update(p for p in self._other if p in text)
         return found
 
     def candidates(self, text: str) -> list[int]:
