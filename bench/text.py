@@ -13,7 +13,9 @@ same GoEmotions dev texts, for 1 and 2 threads, it measures:
 * **PyTorch peer**: the same model, all-MiniLM-L6-v2, in float32 with
   sentence-transformers, with ``torch.set_num_threads`` set alike and the same
   forward passes: sentence-transformers also sorts a call's texts by length, and
-  runs them ``encoder.BATCH_SIZE`` at a time as our encoder does.
+  runs them ``encoder.BATCH_SIZE`` at a time as our encoder does. With two
+  threads our encoder runs two such groups side by side; the peer runs them one
+  after the other on both threads, as sentence-transformers does.
 
 Quality, for reference: emotion macro-F1 of the shipped head on GoEmotions
 dev, and sentiment (positive / negative / neutral, from GoEmotions' own
