@@ -101,7 +101,7 @@ def test_init_assess_practice_progress(home: Path, tmp_path: Path) -> None:
     result = attune("progress")
     assert result.exit_code == 0, result.output
     assert "Progress for sam" in flat(result)
-    assert "1 exercises done of 1 suggested" in flat(result)
+    assert "1 exercise done of 1 suggested" in flat(result)
 
 
 def test_practice_rejects_a_bad_rating_and_asks_again(home: Path) -> None:
@@ -118,7 +118,7 @@ def test_demo_gives_a_person_with_history(home: Path) -> None:
     assert attune("demo", "--no-practice").exit_code == 0  # safe to run twice
     progress = attune("progress", "--person", "demo")
     assert progress.exit_code == 0, progress.output
-    assert "questionnaire taken 2 time(s)" in flat(progress)
+    assert "questionnaire taken 2 times" in flat(progress)
 
 
 def test_several_people_need_a_choice(home: Path) -> None:
@@ -153,7 +153,7 @@ def test_answers_out_of_range_are_refused_and_nothing_is_saved(home: Path, tmp_p
     answers.write_text(json.dumps({item.id: 7 for item in items}))
     message = one_line_error(attune("assess", "--answers", str(answers)))
     assert "1 to 5" in message or "1-5" in message
-    assert "questionnaire taken 0 time(s)" in flat(attune("progress"))
+    assert "questionnaire taken 0 times" in flat(attune("progress"))
 
 
 def test_unreachable_database_is_one_sentence(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -62,8 +62,13 @@ def browser() -> Iterator[object]:
 
 
 def shot(page: object, name: str) -> None:
+    """Save a screenshot of the page, which must fit its window's width (nothing to scroll sideways)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+    overflow = page.evaluate(  # type: ignore[attr-defined]
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"{name} is {overflow}px wider than the window"
 
 
 def test_sign_up_assess_practise_write_progress_export_and_delete(server: str, browser: object) -> None:
@@ -99,7 +104,10 @@ def test_sign_up_assess_practise_write_progress_export_and_delete(server: str, b
 
     page.goto(server + "/progress")
     assert page.locator("svg").count() == 12
-    assert page.get_by_text("1 exercises done").is_visible()
+    assert page.get_by_text("1 exercise done").is_visible()
+    assert "-0.0" not in page.content()  # a change that rounds to nothing reads +0.0
+    table, room = page.locator("table").bounding_box(), page.locator(".table-wrap").bounding_box()
+    assert table is not None and room is not None and table["width"] <= room["width"]  # fits a phone
     shot(page, "06-progress")
 
     page.goto(server + "/privacy")

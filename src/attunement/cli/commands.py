@@ -367,7 +367,7 @@ def progress(person: PersonOption = None) -> None:
         table.add_row(
             row.skill.label,
             _estimate(row.estimate),
-            f"[{colour}]{row.change:+.1f}[/]",
+            f"[{colour}]{round(row.change, 1) + 0.0:+.1f}[/]",  # + 0.0: -0.04 reads "+0.0", not "-0.0"
             spark,
             str(row.practised_30d),
             f"{row.written_30d} · {row.mean_score:.2f}" if row.mean_score is not None else "–",
@@ -382,8 +382,10 @@ def progress(person: PersonOption = None) -> None:
     )
     rating = f", average rating {report.mean_rating:.1f}" if report.mean_rating else ""
     out.print(
-        f"{report.completed} exercises done of {report.suggested} suggested{rating}; "
-        f"questionnaire taken {report.assessments} time(s); {report.written} written replies scored."
+        f"{report.completed} {'exercise' if report.completed == 1 else 'exercises'} done of "
+        f"{report.suggested} suggested{rating}; questionnaire taken {report.assessments} "
+        f"{'time' if report.assessments == 1 else 'times'}; {report.written} written "
+        f"{'reply' if report.written == 1 else 'replies'} scored."
     )
 
 
