@@ -162,10 +162,10 @@ class CrisisScreener:
             self._negatives = [_fast(regex) for regex in negatives]
         strong = [p for p in lexicon.patterns if not p.needs_distress]
         weak = [p for p in lexicon.patterns if p.needs_distress]
+        self._patterns = [(p, _fast(p.regex)) for p in strong + weak]
         # One prefilter over every expression, idioms first (each on its own, as they are more
         # telling apart than joined): a text is read once for all of them.
-        self._patterns = [(p, _fast(p.regex)) for p in strong + weak]
-        self._prefilter = _prefilter([*negatives, *(p.regex for p in strong + weak)], cache_dir)
+        self._prefilter = _prefilter([*negatives, *(p.regex for p, _ in self._patterns)], cache_dir)
         self._idioms = len(negatives)
         self._first_weak = len(negatives) + len(strong)
         self._order = {p.id: i for i, p in enumerate(lexicon.patterns)}

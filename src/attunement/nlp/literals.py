@@ -366,7 +366,7 @@ def _union(parts: Iterable[Literals | None]) -> Literals | None:
         if part is None:
             return None
         out |= part
-    # Too many alternatives: their short pieces keep the guarantee in far fewer strings.
+    # Too many alternatives: one short piece per string keeps the guarantee, and strings share pieces.
     return frozenset(out) if len(out) <= MAX_SET else frozenset(covering_pieces(out))
 
 
