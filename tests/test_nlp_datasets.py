@@ -15,7 +15,9 @@ from attunement.errors import InvalidInputError
 from attunement.nlp import labels
 from attunement.nlp.datasets import (
     Dialogue,
+    EmpathyExample,
     Turn,
+    epitome_folds,
     epitome_split,
     load_epitome,
     load_esconv,
@@ -363,3 +365,17 @@ def test_real_train_and_dev_files_have_the_documented_sizes() -> None:
     assert len(valid) == 195 and sum(d.supporter_turns for d in valid) == 2_722
     failed = load_esconv(esconv / "FailedESConv.json")
     assert len(failed) == 196 and sum(len(d.turns) for d in failed) == 5_230
+
+
+def test_epitome_folds_hold_each_post_out_once_and_refuse_bad_counts() -> None:
+    pairs = [EmpathyExample(f"s{i % 7}", f"r{i}", "post", "reply", {}, {}) for i in range(30)]
+    folds = epitome_folds(pairs, k=3, seed=5)
+    held = sorted(i for _, out in folds for i in out)
+    assert held == list(range(30))
+    for fit, out in folds:
+        assert not {pairs[i].sp_id for i in fit} & {pairs[i].sp_id for i in out}
+        assert sorted(fit + out) == list(range(30))
+    assert epitome_folds(pairs, k=3, seed=5) == folds
+    for k in (1, 8):
+        with pytest.raises(InvalidInputError, match="number of folds"):
+            epitome_folds(pairs, k=k)

@@ -9,14 +9,17 @@ data files with a fixed seed::
 
 Features come from the same int8 encoder attunement runs (so the heads are
 trained on what they will see) and are cached under ``training/.cache``.
-Each head is a small MLP trained with AdamW and class weighting, with early
-stopping on the dev split; the GoEmotions thresholds and the class biases of
-the single-label heads are tuned on dev to maximise macro-F1, so the dev
-figures written to the model cards are optimistic by that tuning.
+Each head is a small MLP trained with AdamW and class weighting, blended with
+a lexical half.
 
-Splits: GoEmotions train/dev as released; ESConv train/valid as released;
-EPITOME has no official split, so the 2,526 rows here are split 80/20 by
-seeker post with seed 13 (:func:`attunement.nlp.datasets.epitome_split`).
+Splits: GoEmotions train/dev and ESConv train/valid as released; the MLP
+stops early on dev, and the GoEmotions thresholds and the strategy heads'
+class biases are tuned on dev to maximise macro-F1, so the dev figures
+written to those model cards are optimistic by that tuning
+(``training/tuning_optimism.py`` measures by how much). EPITOME has no
+official split: the empathy head is fitted on all of its pairs, and every
+choice is made on out-of-fold predictions of five folds by seeker post
+(:func:`fit_mechanism`), whose figures go to its card.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ SMALL_DATA = {"hidden": 128, "dropout": 0.5, "lr": 3e-4, "patience": 10}
 # weight is picked on dev from MIXES per head (per mechanism for empathy).
 EMOTION_C, EMPATHY_C, STRATEGY_C = 8.0, (1.0, 4.0, 16.0), 1.0
 MIXES = (0.3, 0.5, 0.7)
+FOLDS = 5  # cross-validation folds of EPITOME, by seeker post (see train_empathy)
 CACHE = Path(__file__).parent / ".cache"
 console = Console()
 Array = NDArray[np.float32]
@@ -120,8 +124,8 @@ class Fit:
 def train_mlp(
     x: Array,
     y: NDArray[np.int64] | Array,
-    x_dev: Array,
-    score: Callable[[Array], float],
+    x_dev: Array | None,
+    score: Callable[[Array], float] | None,
     *,
     outputs: int,
     loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
@@ -133,11 +137,14 @@ def train_mlp(
     batch: int = 128,
     patience: int = 6,
 ) -> Fit:
-    """An MLP ``x -> hidden -> outputs`` trained with early stopping on ``score(dev logits)``."""
+    """An MLP ``x -> hidden -> outputs`` trained with early stopping on ``score(dev logits)``.
+
+    Without ``x_dev`` it trains for exactly ``epochs`` epochs and ``dev_logits`` is empty.
+    """
     torch.manual_seed(SEED)
     mean, std = x.mean(0), x.std(0) + 1e-3  # the head standardises its input the same way
     xt = torch.from_numpy((x - mean) / std)
-    xd = torch.from_numpy((x_dev - mean) / std)
+    xd = torch.from_numpy((x_dev - mean) / std) if x_dev is not None else None
     yt = torch.from_numpy(np.asarray(y))
     model = torch.nn.Sequential(
         torch.nn.Dropout(0.1),
@@ -155,6 +162,9 @@ def train_mlp(
             optimiser.zero_grad()
             loss(model(xt[idx]), yt[idx]).backward()
             optimiser.step()
+        if xd is None or score is None:
+            best_epoch, best_state = epoch, model.state_dict()
+            continue
         model.eval()
         with torch.no_grad():
             dev_logits = model(xd).numpy()
@@ -170,7 +180,7 @@ def train_mlp(
     model.load_state_dict(best_state)
     model.eval()
     with torch.no_grad():
-        dev_logits = model(xd).numpy()
+        dev_logits = model(xd).numpy() if xd is not None else np.zeros((0, outputs), np.float32)
     w0, b0 = best_state["1.weight"].numpy().T, best_state["1.bias"].numpy()
     w1, b1 = best_state["4.weight"].numpy().T, best_state["4.bias"].numpy()
     head = Head("", [w0, w1], [b0, b1], {}, shift=mean, scale=std)
@@ -285,127 +295,199 @@ def rationale_mask(example: ds.EmpathyExample, mechanism: str) -> NDArray[np.boo
     return mask
 
 
-def tune_evidence(
-    model: LexicalModel, group: int, dev: Sequence[ds.EmpathyExample], mechanism: str
-) -> dict[str, float]:
-    """The sentence-score threshold of :meth:`LexicalModel.evidence` that maximises mean token-F1
-    against the dev rationales (pairs where the mechanism is present and has one)."""
-    rows = [e for e in dev if e.levels[mechanism] and rationale_mask(e, mechanism).any()]
-    truth = [rationale_mask(e, mechanism) for e in rows]
-    spans = [word_spans(e.response_post) for e in rows]
-    sentences = [model.sentence_scores(e.response_post, group) for e in rows]
+EvidenceRows = Sequence[tuple[ds.EmpathyExample, list[tuple[str, float]]]]
+"""Pairs with a rationale for a mechanism, each with its reply's sentences and their scores."""
 
-    def token_f1(threshold: float) -> float:
-        total = 0.0
-        for e, t, words, scored in zip(rows, truth, spans, sentences, strict=True):
-            chosen = [s for s, score in scored if score > threshold] or [max(scored, key=lambda p: p[1])[0]]
-            predicted = np.zeros(len(words), dtype=bool)
-            for sentence in chosen:
-                start = e.response_post.find(sentence)
-                end = start + len(sentence)
-                predicted |= np.array([a >= start and b <= end for a, b in words], dtype=bool)
-            total += 2 * (predicted & t).sum() / max(1, predicted.sum() + t.sum())
-        return total / len(rows)
 
-    grid = np.quantile([score for scored in sentences for _, score in scored], np.linspace(0.05, 0.98, 40))
-    best = max(grid, key=token_f1)
-    return {
-        "threshold": round(float(best), 5),
-        "token_f1": round(token_f1(best), 4),
-        "token_f1_every_word": round(token_f1(-np.inf), 4),
-        "pairs": len(rows),
-    }
+def _evidence_rows(
+    model: LexicalModel, group: int, examples: Sequence[ds.EmpathyExample], mechanism: str
+) -> EvidenceRows:
+    """Pairs where ``mechanism`` is present and has a rationale, with each reply sentence's score."""
+    rows = [e for e in examples if e.levels[mechanism] and rationale_mask(e, mechanism).any()]
+    return [(e, model.sentence_scores(e.response_post, group)) for e in rows]
+
+
+def evidence_f1(rows: EvidenceRows, mechanism: str, threshold: float) -> float:
+    """Mean token-F1 of :meth:`LexicalModel.evidence` at ``threshold`` against the annotators' rationales."""
+    total = 0.0
+    for e, scored in rows:
+        truth, words = rationale_mask(e, mechanism), word_spans(e.response_post)
+        chosen = [s for s, score in scored if score > threshold] or [max(scored, key=lambda p: p[1])[0]]
+        predicted = np.zeros(len(words), dtype=bool)
+        for sentence in chosen:
+            start = e.response_post.find(sentence)
+            end = start + len(sentence)
+            predicted |= np.array([a >= start and b <= end for a, b in words], dtype=bool)
+        total += 2 * (predicted & truth).sum() / max(1, predicted.sum() + truth.sum())
+    return total / max(1, len(rows))
+
+
+def tune_evidence(rows: EvidenceRows, mechanism: str) -> float:
+    """The threshold of :meth:`LexicalModel.evidence` with the best mean token-F1 on ``rows``."""
+    grid = np.quantile([score for _, scored in rows for _, score in scored], np.linspace(0.05, 0.98, 40))
+    return float(max(grid, key=lambda t: evidence_f1(rows, mechanism, t)))
+
+
+def _lexical_model(model: LogisticRegression) -> LexicalModel:
+    meta = {"dim": DIM, "groups": 3, "mix": [0.5], "bias": [0.0] * 3}
+    return LexicalModel(model.coef_.T.astype(np.float32), model.intercept_.astype(np.float32), meta)
+
+
+@dataclass
+class MechanismFit:
+    """One EPITOME mechanism: an MLP and a lexical half, blended with a weight, plus class biases."""
+
+    head: Head
+    lexical: LogisticRegression
+    mix: float
+    c: float
+    bias: Array
+    epochs: int
+    out_of_fold: Array
+    """Blended, biased logits of every row from the fold that held it out: what the choices were tuned on."""
+    fold_lexical: list[tuple[list[int], LogisticRegression]]
+    """Each fold's held-out rows and the lexical half fitted without them (for the evidence threshold)."""
+
+    def logits(self, x: Array, hashes: sp.csr_matrix) -> Array:
+        lexical = np.asarray(hashes @ self.lexical.coef_.T + self.lexical.intercept_, dtype=np.float32)
+        mixed = blend(
+            self.head.logits(x), lexical, 3, np.array([self.mix], np.float32), np.zeros(3, np.float32)
+        )
+        return mixed + self.bias
+
+
+def fit_mechanism(
+    x: Array, hashes: sp.csr_matrix, y: NDArray[np.int64], folds: Sequence[tuple[list[int], list[int]]]
+) -> MechanismFit:
+    """Fit one mechanism with every choice made on out-of-fold predictions, then refit on all rows.
+
+    Per fold, an MLP (early-stopped on the held-out rows) and a lexical half per C in
+    :data:`EMPATHY_C` score the rows held out. The C, the mixing weight from :data:`MIXES` and
+    the class biases that give the best out-of-fold macro-F1 are kept; the final MLP is fitted on
+    every row for the median of the folds' best epoch counts, the lexical half with the chosen C.
+    """
+    oof, epochs = np.zeros((len(y), 3), np.float32), []
+    oof_lexical = {c: np.zeros((len(y), 3), np.float32) for c in EMPATHY_C}
+    fold_lexical: dict[float, list[tuple[list[int], LogisticRegression]]] = {c: [] for c in EMPATHY_C}
+    for fit_rows, held in folds:
+        fit = train_mlp(
+            x[fit_rows],
+            y[fit_rows],
+            x[held],
+            lambda lg, y_held=y[held]: metrics.macro_f1(y_held, lg.argmax(1), 3),
+            outputs=3,
+            loss=torch.nn.CrossEntropyLoss(weight=class_weights(y[fit_rows], 3)),
+            **SMALL_DATA,
+        )
+        oof[held] = fit.dev_logits
+        epochs.append(fit.epochs)
+        for c in EMPATHY_C:
+            model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced").fit(
+                hashes[fit_rows], y[fit_rows]
+            )
+            oof_lexical[c][held] = np.asarray(
+                hashes[held] @ model.coef_.T + model.intercept_, dtype=np.float32
+            )
+            fold_lexical[c].append((held, model))
+
+    def mixed(c: float, mix: float) -> Array:
+        return blend(oof, oof_lexical[c], 3, np.array([mix], np.float32), np.zeros(3, np.float32))
+
+    def tuned_f1(c: float, mix: float) -> float:
+        z = mixed(c, mix)
+        return metrics.macro_f1(y, (z + tune_biases(z, y, 3)).argmax(1), 3)
+
+    _, c, mix = max(((tuned_f1(c, m), c, m) for c in EMPATHY_C for m in MIXES), key=lambda t: (t[0], -t[2]))
+    bias = tune_biases(mixed(c, mix), y, 3)
+    final = train_mlp(
+        x,
+        y,
+        None,
+        None,
+        outputs=3,
+        loss=torch.nn.CrossEntropyLoss(weight=class_weights(y, 3)),
+        **{**SMALL_DATA, "epochs": int(np.median(epochs))},
+    )
+    lexical = LogisticRegression(C=c, max_iter=2000, class_weight="balanced").fit(hashes, y)
+    return MechanismFit(
+        final.head, lexical, mix, c, bias, int(np.median(epochs)), mixed(c, mix) + bias, fold_lexical[c]
+    )
 
 
 def train_empathy(encoder: Encoder, data: Path) -> dict[str, object]:
-    examples = ds.load_epitome(data / "epitome")
-    train, dev = ds.epitome_split(examples)
-    parts = []
-    for split, name in ((train, "train"), (dev, "dev")):
-        fs, es = encode(encoder, [e.seeker_post for e in split], f"epitome-seeker-{name}")
-        fr, er = encode(encoder, [e.response_post for e in split], f"epitome-reply-{name}")
-        parts.append(empathy_input(fs, fr, es, er))
-    x, xd = parts
-    h, hd = hashed([e.response_post for e in train]), hashed([e.response_post for e in dev])
+    """EPITOME's three mechanisms, fitted on every pair, with every choice made by cross-validation.
+
+    EPITOME has no official split. Tuning on a seeded fifth of it (494 pairs) and reporting that
+    fifth flattered the figures by about 0.1 (``training/tuning_optimism.py``), and the models
+    never saw it. So the choices are made on out-of-fold predictions (:data:`FOLDS` folds by seeker
+    post, :func:`fit_mechanism`), the final models see every pair, and the figures reported are
+    out of fold; ``tuning_optimism.py`` scores the whole protocol on pairs it never saw.
+    """
+    pairs = ds.load_epitome(data / "epitome")
+    folds = ds.epitome_folds(pairs, FOLDS, SEED)
+    fs, es = encode(encoder, [e.seeker_post for e in pairs], "epitome-seeker-all")
+    fr, er = encode(encoder, [e.response_post for e in pairs], "epitome-reply-all")
+    x, hashes = empathy_input(fs, fr, es, er), hashed([e.response_post for e in pairs])
     heads: dict[str, object] = {}
-    weights, biases, shifts, scales = [], [], [], []
-    lex_w, lex_b, mixes, mixed_bias, cs = [], [], [], [], []
+    fits = []
     for mechanism in MECHANISMS:
-        y = np.array([e.levels[mechanism] for e in train], dtype=np.int64)
-        yd = np.array([e.levels[mechanism] for e in dev], dtype=np.int64)
-        ce = torch.nn.CrossEntropyLoss(weight=class_weights(y, 3))
-        fit = train_mlp(
-            x,
-            y,
-            xd,
-            lambda lg, yd=yd: metrics.macro_f1(yd, lg.argmax(1), 3),
-            outputs=3,
-            loss=ce,
-            **SMALL_DATA,
-        )
-
-        def mixed(mix: float, lexical_dev: Array, fit: Fit = fit) -> Array:
-            return blend(fit.dev_logits, lexical_dev, 3, np.array([mix], np.float32), np.zeros(3, np.float32))
-
-        def tuned_f1(mix: float, lexical_dev: Array, yd: NDArray[np.int64] = yd) -> float:
-            z = mixed(mix, lexical_dev)
-            return metrics.macro_f1(yd, (z + tune_biases(z, yd, 3)).argmax(1), 3)
-
-        candidates = []
-        for c in EMPATHY_C:
-            model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced").fit(h, y)
-            scores = np.asarray(hd @ model.coef_.T + model.intercept_, dtype=np.float32)
-            candidates += [(tuned_f1(m, scores), m, c, model, scores) for m in MIXES]
-        _, mix, c, lexical, lexical_dev = max(candidates, key=lambda t: (t[0], -t[1]))
-        bias = tune_biases(mixed(mix, lexical_dev), yd, 3)
-        report = metrics.classification_report(
-            yd, (mixed(mix, lexical_dev) + bias).argmax(1), ["none", "weak", "strong"]
-        )
-        heads[mechanism] = {"epochs": fit.epochs, "lexical_mix": mix, "lexical_C": c, "dev": report}
-        cs.append(c)
-        lex_w.append(lexical.coef_.T.astype(np.float32))
-        lex_b.append(lexical.intercept_.astype(np.float32))
-        mixes.append(mix)
-        mixed_bias.append(bias)
-        weights.append(fit.head.weights)
-        biases.append(fit.head.biases)
-        shifts.append(fit.head.shift)
-        scales.append(fit.head.scale)
+        y = np.array([e.levels[mechanism] for e in pairs], dtype=np.int64)
+        fit = fit_mechanism(x, hashes, y, folds)
+        # The evidence threshold is tuned on each fold's held-out replies, read by that fold's model.
+        rows = [
+            row
+            for held, model in fit.fold_lexical
+            for row in _evidence_rows(_lexical_model(model), 0, [pairs[i] for i in held], mechanism)
+        ]
+        threshold = tune_evidence(rows, mechanism)
+        report = metrics.classification_report(y, fit.out_of_fold.argmax(1), ["none", "weak", "strong"])
+        heads[mechanism] = {
+            "epochs": fit.epochs,
+            "lexical_mix": fit.mix,
+            "lexical_C": fit.c,
+            "dev": report,
+            "evidence": {
+                "threshold": round(threshold, 5),
+                "token_f1": round(evidence_f1(rows, mechanism, threshold), 4),
+                "token_f1_every_word": round(evidence_f1(rows, mechanism, -np.inf), 4),
+                "pairs": len(rows),
+            },
+        }
+        fits.append(fit)
     # Three MLPs side by side as one head: first layers concatenated, second block-diagonal.
-    hidden = [w[0].shape[1] for w in weights]
+    hidden = [f.head.weights[0].shape[1] for f in fits]
     w1 = np.zeros((sum(hidden), 9), np.float32)
     offset = 0
     for k, width in enumerate(hidden):
-        w1[offset : offset + width, 3 * k : 3 * k + 3] = weights[k][1]
+        w1[offset : offset + width, 3 * k : 3 * k + 3] = fits[k].head.weights[1]
         offset += width
     head = Head(
         "empathy",
-        [np.hstack([w[0] for w in weights]), w1],
-        [np.concatenate([b[0] for b in biases]), np.concatenate([b[1] for b in biases])],
+        [np.hstack([f.head.weights[0] for f in fits]), w1],
+        [np.concatenate([f.head.biases[0] for f in fits]), np.concatenate([f.head.biases[1] for f in fits])],
         {},
-        shift=shifts[0],
-        scale=scales[0],
+        shift=fits[0].head.shift,
+        scale=fits[0].head.scale,
     )
-    lexical = LexicalModel(
-        np.hstack(lex_w), np.concatenate(lex_b), {"dim": DIM, "groups": 3, "mix": mixes, "bias": [0.0] * 9}
-    )
-    evidence = {m: tune_evidence(lexical, j, dev, m) for j, m in enumerate(MECHANISMS)}
-    for mechanism, result in evidence.items():
-        heads[mechanism]["evidence"] = result  # type: ignore[index]
     lexical_meta = {
-        "evidence_thresholds": [evidence[m]["threshold"] for m in MECHANISMS],
+        "evidence_thresholds": [heads[m]["evidence"]["threshold"] for m in MECHANISMS],  # type: ignore[index]
         "dim": DIM,
         "groups": 3,
-        "mix": mixes,
-        "bias": [round(float(b), 4) for b in np.concatenate(mixed_bias)],
-        "C": cs,
+        "mix": [f.mix for f in fits],
+        "bias": [round(float(b), 4) for b in np.concatenate([f.bias for f in fits])],
+        "C": [f.c for f in fits],
     }
-    LexicalModel(lexical.weights, lexical.biases, lexical_meta).save(MODELS_DIR / "empathy-lexical.npz")
+    weights = np.hstack([f.lexical.coef_.T.astype(np.float32) for f in fits])
+    biases = np.concatenate([f.lexical.intercept_.astype(np.float32) for f in fits])
+    LexicalModel(weights, biases, lexical_meta).save(MODELS_DIR / "empathy-lexical.npz")
     meta = {
         "task": "empathy",
         "mechanisms": list(MECHANISMS),
         "levels": ["none", "weak", "strong"],
-        "data": f"EPITOME Reddit, {len(train)} train / {len(dev)} dev pairs, split by seeker post (seed 13)",
+        "data": (
+            f"EPITOME Reddit, all {len(pairs)} pairs; choices and figures from {FOLDS}-fold "
+            "cross-validation by seeker post (seed 13)"
+        ),
         "dev": heads,
     }
     save(head, "empathy", meta)

@@ -517,7 +517,10 @@ def evaluate(
     ],
     dev_split: Annotated[
         bool,
-        typer.Option("--dev-split", help="EPITOME only: score the seeded dev part the head was tuned on."),
+        typer.Option(
+            "--dev-split",
+            help="EPITOME only: score the seeded fifth of the pairs (the shipped head saw all of them).",
+        ),
     ] = False,
 ) -> None:
     """Score a shipped text model on a data set and print one JSON object with its metrics.

@@ -459,6 +459,42 @@ def epitome_split(
     return train, dev
 
 
+def epitome_folds(
+    examples: Sequence[EmpathyExample], k: int = 5, seed: int = 13
+) -> list[tuple[list[int], list[int]]]:
+    """``k`` cross-validation folds of EPITOME pairs by seeker post: (fit rows, held-out rows) per fold.
+
+    The distinct ``sp_id`` values are sorted, shuffled with ``numpy.random.default_rng(seed)`` and
+    dealt to the folds in turn, so a post's replies are held out together and every row is held
+    out exactly once. ``training/train_heads.py`` makes its choices for the empathy head on the
+    held-out rows of every fold.
+
+    Raises
+    ------
+    InvalidInputError
+        ``k`` is below 2 or above the number of seeker posts.
+
+    Examples
+    --------
+    >>> pairs = [EmpathyExample(f"s{i % 4}", f"r{i}", "", "", {}, {}) for i in range(8)]
+    >>> folds = epitome_folds(pairs, k=2, seed=1)
+    >>> sorted(i for _, held_out in folds for i in held_out) == list(range(8))
+    True
+    >>> [{pairs[i].sp_id for i in fit} & {pairs[i].sp_id for i in held} for fit, held in folds]
+    [set(), set()]
+    """
+    posts = sorted({example.sp_id for example in examples})
+    if not 2 <= k <= len(posts):
+        raise InvalidInputError(f"The number of folds must be from 2 to {len(posts)}, not {k}.")
+    order = np.random.default_rng(seed).permutation(len(posts))
+    fold_of = {posts[j]: rank % k for rank, j in enumerate(order)}
+    folds = [fold_of[example.sp_id] for example in examples]
+    return [
+        ([i for i, f in enumerate(folds) if f != fold], [i for i, f in enumerate(folds) if f == fold])
+        for fold in range(k)
+    ]
+
+
 # --- ESConv -------------------------------------------------------------------------------------
 
 
@@ -692,6 +728,7 @@ __all__ = [
     "EmpathyExample",
     "StrategyExample",
     "Turn",
+    "epitome_folds",
     "epitome_split",
     "load_epitome",
     "load_esconv",

@@ -10,8 +10,10 @@ Tasks and the files they read:
   supporter turn predicted from the conversation before it;
 * ``reply-strategy``: the same file; the strategy each supporter turn uses.
 
-``dev_split`` evaluates only the dev part of the seeded EPITOME split that the
-shipped head was tuned on (the training data has no official split).
+``dev_split`` evaluates only the seeded fifth of an EPITOME folder
+(:func:`~attunement.nlp.datasets.epitome_split`). The shipped empathy head is
+fitted on every pair of the released training data, so on that data this is a
+quick check, not a held-out figure (``training/tuning_optimism.py`` gives those).
 """
 
 from __future__ import annotations
