@@ -64,17 +64,8 @@ Array = NDArray[np.float32]
 Ints = NDArray[np.int64]
 
 
-def post_folds(posts: list[str], k: int, seed: int) -> list[tuple[Ints, Ints]]:
-    """``k`` folds of row indices grouped by seeker post: (fit rows, held-out rows)."""
-    distinct = sorted(set(posts))
-    order = np.random.default_rng(seed).permutation(len(distinct))
-    fold_of = {distinct[j]: rank % k for rank, j in enumerate(order)}
-    fold = np.array([fold_of[p] for p in posts])
-    return [(np.flatnonzero(fold != f), np.flatnonzero(fold == f)) for f in range(k)]
-
-
 def dev_split_protocol(
-    x: Array, hashes: Any, y: Ints, fit_rows: Ints, tune_rows: Ints, test_rows: Ints
+    x: Array, hashes: Any, y: Ints, fit_rows: Ints, tune_rows: Ints, test_rows: list[int]
 ) -> float:
     """The empathy protocol before 2026-12-02: fit, tune on ``tune_rows``, score ``test_rows``."""
     fit = train_mlp(
@@ -114,12 +105,11 @@ def epitome(encoder: Encoder, data: Path, seed: int) -> dict[str, Any]:
     fs, es = encode(encoder, [e.seeker_post for e in pairs], "epitome-seeker-all")
     fr, er = encode(encoder, [e.response_post for e in pairs], "epitome-reply-all")
     x, hashes = empathy_input(fs, fr, es, er), hashed([e.response_post for e in pairs])
-    posts = [e.sp_id for e in pairs]
     out: dict[str, Any] = {}
     for mechanism in MECHANISMS:
         y = np.array([e.levels[mechanism] for e in pairs], dtype=np.int64)
         scores: dict[str, list[float]] = {"out_of_fold": [], "dev_split": []}
-        for rest, held_out in post_folds(posts, 5, seed):
+        for rest, held_out in ds.epitome_folds(pairs, 5, seed):
             subset = [pairs[i] for i in rest]
             inner = ds.epitome_folds(subset, FOLDS, SEED)
             fit = fit_mechanism(x[rest], hashes[rest], y[rest], inner)
