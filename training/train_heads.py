@@ -89,6 +89,17 @@ def hashed(texts: Sequence[str]) -> sp.csr_matrix:
     )
 
 
+def lexical_scores(model: LogisticRegression, hashes: sp.csr_matrix) -> Array:
+    """A fitted lexical half's raw scores of :func:`hashed` texts."""
+    return np.asarray(hashes @ model.coef_.T + model.intercept_, dtype=np.float32)
+
+
+def mixed(mlp: Array, lexical: Array, mix: float) -> Array:
+    """:func:`~attunement.nlp.lexical.blend` of one group of ``mlp.shape[1]`` classes, without biases."""
+    n = mlp.shape[1]
+    return blend(mlp, lexical, n, np.array([mix], np.float32), np.zeros(n, np.float32))
+
+
 def encode(encoder: Encoder, texts: Sequence[str], label: str) -> tuple[Array, Array]:
     """Features and embeddings of ``texts``, cached by content hash."""
     digest = hashlib.sha256("\x1e".join(texts).encode()).hexdigest()[:16]
@@ -349,11 +360,7 @@ class MechanismFit:
     """Each fold's held-out rows and the lexical half fitted without them (for the evidence threshold)."""
 
     def logits(self, x: Array, hashes: sp.csr_matrix) -> Array:
-        lexical = np.asarray(hashes @ self.lexical.coef_.T + self.lexical.intercept_, dtype=np.float32)
-        mixed = blend(
-            self.head.logits(x), lexical, 3, np.array([self.mix], np.float32), np.zeros(3, np.float32)
-        )
-        return mixed + self.bias
+        return mixed(self.head.logits(x), lexical_scores(self.lexical, hashes), self.mix) + self.bias
 
 
 def fit_mechanism(
@@ -385,20 +392,15 @@ def fit_mechanism(
             model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced").fit(
                 hashes[fit_rows], y[fit_rows]
             )
-            oof_lexical[c][held] = np.asarray(
-                hashes[held] @ model.coef_.T + model.intercept_, dtype=np.float32
-            )
+            oof_lexical[c][held] = lexical_scores(model, hashes[held])
             fold_lexical[c].append((held, model))
 
-    def mixed(c: float, mix: float) -> Array:
-        return blend(oof, oof_lexical[c], 3, np.array([mix], np.float32), np.zeros(3, np.float32))
-
     def tuned_f1(c: float, mix: float) -> float:
-        z = mixed(c, mix)
+        z = mixed(oof, oof_lexical[c], mix)
         return metrics.macro_f1(y, (z + tune_biases(z, y, 3)).argmax(1), 3)
 
     _, c, mix = max(((tuned_f1(c, m), c, m) for c in EMPATHY_C for m in MIXES), key=lambda t: (t[0], -t[2]))
-    bias = tune_biases(mixed(c, mix), y, 3)
+    bias = tune_biases(mixed(oof, oof_lexical[c], mix), y, 3)
     final = train_mlp(
         x,
         y,
@@ -410,7 +412,14 @@ def fit_mechanism(
     )
     lexical = LogisticRegression(C=c, max_iter=2000, class_weight="balanced").fit(hashes, y)
     return MechanismFit(
-        final.head, lexical, mix, c, bias, int(np.median(epochs)), mixed(c, mix) + bias, fold_lexical[c]
+        final.head,
+        lexical,
+        mix,
+        c,
+        bias,
+        int(np.median(epochs)),
+        mixed(oof, oof_lexical[c], mix) + bias,
+        fold_lexical[c],
     )
 
 
@@ -546,18 +555,19 @@ def train_strategy(encoder: Encoder, data: Path) -> dict[str, object]:
         )
         lexical = LogisticRegression(C=STRATEGY_C, max_iter=2000, class_weight="balanced")
         lexical.fit(hashed(texts[0]), y)
-        lexical_dev = np.asarray(hashed(texts[1]) @ lexical.coef_.T + lexical.intercept_, dtype=np.float32)
+        lexical_dev = lexical_scores(lexical, hashed(texts[1]))
 
-        def mixed(mix: float, fit: Fit = fit, lexical_dev: Array = lexical_dev) -> Array:
-            return blend(fit.dev_logits, lexical_dev, n, np.array([mix], np.float32), np.zeros(n, np.float32))
-
-        def tuned_f1(mix: float, yd: NDArray[np.int64] = yd) -> float:
-            z = mixed(mix)
+        def tuned_f1(
+            mix: float, fit: Fit = fit, lexical_dev: Array = lexical_dev, yd: NDArray[np.int64] = yd
+        ) -> float:
+            z = mixed(fit.dev_logits, lexical_dev, mix)
             return metrics.macro_f1(yd, (z + tune_biases(z, yd, n)).argmax(1), n)
 
         mix = max(MIXES, key=tuned_f1)
-        bias = tune_biases(mixed(mix), yd, n)
-        report = metrics.classification_report(yd, (mixed(mix) + bias).argmax(1), list(STRATEGIES))
+        bias = tune_biases(mixed(fit.dev_logits, lexical_dev, mix), yd, n)
+        report = metrics.classification_report(
+            yd, (mixed(fit.dev_logits, lexical_dev, mix) + bias).argmax(1), list(STRATEGIES)
+        )
         lexical_meta = {
             "dim": DIM,
             "groups": n,

@@ -41,6 +41,8 @@ from train_heads import (
     encode,
     fit_mechanism,
     hashed,
+    lexical_scores,
+    mixed,
     train_mlp,
     tune_biases,
 )
@@ -51,7 +53,7 @@ from attunement.nlp.encoder import Encoder
 from attunement.nlp.evaluation import _last_seeker
 from attunement.nlp.heads import Head
 from attunement.nlp.labels import MECHANISMS, STRATEGIES
-from attunement.nlp.lexical import LexicalModel, blend
+from attunement.nlp.lexical import LexicalModel
 from attunement.nlp.tasks import (
     conversation_text,
     empathy_input,
@@ -78,15 +80,12 @@ def dev_split_protocol(
         **SMALL_DATA,
     )
 
-    def mixed(z: Array, lexical: Array, mix: float) -> Array:
-        return blend(z, lexical, 3, np.array([mix], np.float32), np.zeros(3, np.float32))
-
     best: tuple[float, float, float, Array, LogisticRegression] | None = None
     for c in EMPATHY_C:
         model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced").fit(
             hashes[fit_rows], y[fit_rows]
         )
-        lexical = np.asarray(hashes[tune_rows] @ model.coef_.T + model.intercept_, dtype=np.float32)
+        lexical = lexical_scores(model, hashes[tune_rows])
         for mix in MIXES:
             z = mixed(fit.dev_logits, lexical, mix)
             bias = tune_biases(z, y[tune_rows], 3)
@@ -95,7 +94,7 @@ def dev_split_protocol(
                 best = (score, mix, c, bias, model)
     assert best is not None
     _, mix, _, bias, model = best
-    lexical = np.asarray(hashes[test_rows] @ model.coef_.T + model.intercept_, dtype=np.float32)
+    lexical = lexical_scores(model, hashes[test_rows])
     z = mixed(fit.head.logits(x[test_rows]), lexical, mix) + bias
     return metrics.macro_f1(y[test_rows], z.argmax(1), 3)
 

@@ -424,6 +424,12 @@ def load_epitome(path: str | Path, mechanism: str | None = None) -> list[Empathy
     ]
 
 
+def _shuffled_posts(examples: Sequence[EmpathyExample], seed: int) -> list[str]:
+    """The distinct ``sp_id`` values, sorted, then shuffled with ``numpy.random.default_rng(seed)``."""
+    posts = sorted({example.sp_id for example in examples})
+    return [posts[i] for i in np.random.default_rng(seed).permutation(len(posts))]
+
+
 def epitome_split(
     examples: Sequence[EmpathyExample], dev_share: float = 0.2, seed: int = 13
 ) -> tuple[list[EmpathyExample], list[EmpathyExample]]:
@@ -451,9 +457,8 @@ def epitome_split(
     """
     if not 0.0 <= dev_share < 1.0:
         raise InvalidInputError(f"The dev share must be at least 0 and below 1, not {dev_share}.")
-    posts = sorted({example.sp_id for example in examples})
-    order = np.random.default_rng(seed).permutation(len(posts))
-    dev_posts = {posts[i] for i in order[: round(dev_share * len(posts))]}
+    posts = _shuffled_posts(examples, seed)
+    dev_posts = set(posts[: round(dev_share * len(posts))])
     train = [example for example in examples if example.sp_id not in dev_posts]
     dev = [example for example in examples if example.sp_id in dev_posts]
     return train, dev
@@ -483,11 +488,10 @@ def epitome_folds(
     >>> [{pairs[i].sp_id for i in fit} & {pairs[i].sp_id for i in held} for fit, held in folds]
     [set(), set()]
     """
-    posts = sorted({example.sp_id for example in examples})
+    posts = _shuffled_posts(examples, seed)
     if not 2 <= k <= len(posts):
         raise InvalidInputError(f"The number of folds must be from 2 to {len(posts)}, not {k}.")
-    order = np.random.default_rng(seed).permutation(len(posts))
-    fold_of = {posts[j]: rank % k for rank, j in enumerate(order)}
+    fold_of = {post: rank % k for rank, post in enumerate(posts)}
     folds = [fold_of[example.sp_id] for example in examples]
     return [
         ([i for i, f in enumerate(folds) if f != fold], [i for i, f in enumerate(folds) if f == fold])
