@@ -9,8 +9,16 @@ import numpy as np
 import pytest
 
 from attunement.errors import InvalidInputError, ModelError
-from attunement.nlp.encoder import MAX_TOKENS, Encoder, locate_model_dir, read_safetensors
+from attunement.nlp.encoder import (
+    ADAPTER_PATH,
+    MAX_TOKENS,
+    Encoder,
+    locate_model_dir,
+    read_adapter,
+    read_safetensors,
+)
 from attunement.nlp.heads import Head
+from attunement.nlp.labels import EMOTIONS
 from attunement.nlp.lexical import LexicalModel, ngram_buckets
 from attunement.services.text import TextService
 
@@ -26,8 +34,47 @@ def test_float32_encoder_equals_sentence_transformers() -> None:
     st = pytest.importorskip("sentence_transformers")
     texts = ["I'm so proud of you.", "That sounds exhausting; how are you holding up?"]
     reference = st.SentenceTransformer(str(locate_model_dir()), device="cpu").encode(texts)
-    ours = Encoder(quantized=False).encode(texts).embeddings
+    ours = Encoder(quantized=False, adapter=None).encode(texts).embeddings
     assert np.abs(ours - reference).max() < 1e-4
+
+
+def test_the_adapter_adds_its_low_rank_update_to_the_published_weights(tmp_path: Path) -> None:
+    """An adapter that updates one matrix gives what PyTorch gives with that matrix updated."""
+    st = pytest.importorskip("sentence_transformers")
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    name = "encoder.layer.5.intermediate.dense.weight"
+    a = rng.normal(0, 0.3, (4, 384)).astype(np.float16)
+    b = rng.normal(0, 0.3, (1536, 4)).astype(np.float16)
+    np.savez(tmp_path / "adapter.npz", **{f"{name}.A": a, f"{name}.B": b})
+    texts = ["I'm so proud of you.", "That sounds exhausting; how are you holding up?"]
+    model = st.SentenceTransformer(str(locate_model_dir()), device="cpu")
+    published = model.encode(texts)
+    weight = model[0].auto_model.get_parameter(name)
+    with torch.no_grad():
+        weight += torch.from_numpy(b.astype(np.float32) @ a.astype(np.float32))
+    adapted = Encoder(quantized=False, adapter=tmp_path / "adapter.npz").encode(texts).embeddings
+    assert np.abs(adapted - model.encode(texts)).max() < 1e-4
+    assert np.abs(adapted - published).max() > 1e-2
+
+
+def test_the_shipped_adapter_updates_every_layer() -> None:
+    updates = read_adapter(ADAPTER_PATH)
+    assert len(updates) == 6 * 6
+    assert all(np.abs(u).max() > 0 for u in updates.values())
+
+
+def test_a_missing_or_corrupt_adapter_names_the_file_and_the_command(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="absent.npz.*finetune_encoder.py"):
+        Encoder(quantized=False, adapter=tmp_path / "absent.npz")
+    (tmp_path / "broken.npz").write_bytes(b"PK\x03\x04 broken")
+    with pytest.raises(ModelError, match="broken.npz.*finetune_encoder.py"):
+        Encoder(quantized=False, adapter=tmp_path / "broken.npz")
+    np.savez(
+        tmp_path / "alien.npz", **{"pooler.weight.A": np.ones((2, 3)), "pooler.weight.B": np.ones((3, 2))}
+    )
+    with pytest.raises(ModelError, match="does not fit the weight pooler.weight"):
+        Encoder(quantized=False, adapter=tmp_path / "alien.npz")
 
 
 def test_int8_encoder_stays_close_to_float32(text_service: TextService) -> None:
@@ -196,9 +243,12 @@ def test_batch_analysis_matches_one_by_one(text_service: TextService) -> None:
     texts = ["I got the job!!", "I feel so alone lately.", "Can you help me move on Saturday?"]
     batch = text_service.analyze_many(texts)
     single = [text_service.analyze(t) for t in texts]
-    # int8 dynamic quantization picks one activation scale per batch, so scores move slightly.
+    # int8 dynamic quantization picks one activation scale per batch, so scores move slightly,
+    # and only an emotion whose probability sits at its threshold may be named by one and not the other.
+    threshold = dict(zip(EMOTIONS, text_service.analyzer.thresholds.tolist(), strict=True))
     for a, b in zip(batch, single, strict=True):
-        assert a.emotions == b.emotions
+        for name in set(a.emotions) ^ set(b.emotions):
+            assert abs(a.emotion_probabilities[name] - threshold[name]) < 0.05
         assert a.next_strategy.label == b.next_strategy.label
         for name, p in a.emotion_probabilities.items():
             assert abs(p - b.emotion_probabilities[name]) < 0.1

