@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -37,13 +38,12 @@ import numpy as np
 import torch
 from rich.console import Console
 from rich.progress import Progress
-from train_heads import UNSEEN_FOLD
+from train_heads import FOLDS, SEED, UNSEEN_FOLD
 from transformers import AutoModel, AutoTokenizer
 
 from attunement.nlp import datasets as ds
 from attunement.nlp.encoder import ADAPTED, ADAPTER_PATH, MAX_TOKENS, locate_model_dir
 
-SEED = 13
 RANK = 8
 ALPHA = 16.0
 FEATURE_LAYERS = 3
@@ -163,7 +163,7 @@ def finetune(data: Path, epochs: int, lr: float, hold_out: int | None, bf16: boo
     pairs = ds.load_epitome(data / "epitome")
     rows = list(range(len(pairs)))
     if hold_out is not None:
-        rows = ds.epitome_folds(pairs, 5, SEED)[hold_out][0]
+        rows = ds.epitome_folds(pairs, FOLDS, SEED)[hold_out][0]
     seekers, replies = tokens([p.seeker_post for p in pairs]), tokens([p.response_post for p in pairs])
     levels = torch.tensor([[p.levels[m] for m in ds.MECHANISMS] for p in pairs])
     comments = ds.load_goemotions(data / "goemotions" / "train.tsv")
@@ -224,7 +224,7 @@ def finetune(data: Path, epochs: int, lr: float, hold_out: int | None, bf16: boo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"), help="shared data folder")
-    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--epochs", type=int, default=4, help="passes over EPITOME (default 4)")
     parser.add_argument("--lr", type=float, default=1e-3, help="peak learning rate of the adapters")
     parser.add_argument(
         "--hold-out-fold",
@@ -237,6 +237,9 @@ def main() -> None:
         "--out", type=Path, default=ADAPTER_PATH, help=f"where to write (default {ADAPTER_PATH})"
     )
     args = parser.parse_args()
+    missing = [name for name in ("epitome", "goemotions", "esconv") if not (args.data / name).is_dir()]
+    if missing:
+        sys.exit(f"No {', '.join(missing)} folder under {args.data}; pass --data with the shared data.")
     hold_out = None if args.hold_out_fold == "none" else int(args.hold_out_fold)
     arrays = finetune(args.data, args.epochs, args.lr, hold_out, bf16=not args.fp32)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -125,6 +125,13 @@ def encode(encoder: Encoder, texts: Sequence[str], label: str) -> tuple[Array, A
     return features, embeddings
 
 
+def epitome_input(encoder: Encoder, pairs: Sequence[ds.EmpathyExample]) -> Array:
+    """The empathy head's input for every EPITOME pair (:func:`empathy_input`), cached."""
+    fs, es = encode(encoder, [e.seeker_post for e in pairs], "epitome-seeker-all")
+    fr, er = encode(encoder, [e.response_post for e in pairs], "epitome-reply-all")
+    return empathy_input(fs, fr, es, er)
+
+
 # training -------------------------------------------------------------------
 
 
@@ -439,9 +446,7 @@ def train_empathy(encoder: Encoder, data: Path) -> dict[str, object]:
     """
     pairs = ds.load_epitome(data / "epitome")
     folds = ds.epitome_folds(pairs, FOLDS, SEED)
-    fs, es = encode(encoder, [e.seeker_post for e in pairs], "epitome-seeker-all")
-    fr, er = encode(encoder, [e.response_post for e in pairs], "epitome-reply-all")
-    x, hashes = empathy_input(fs, fr, es, er), hashed([e.response_post for e in pairs])
+    x, hashes = epitome_input(encoder, pairs), hashed([e.response_post for e in pairs])
     heads: dict[str, object] = {}
     fits = []
     for mechanism in MECHANISMS:

@@ -48,6 +48,7 @@ from train_heads import (
     SMALL_DATA,
     class_weights,
     encode,
+    epitome_input,
     fit_mechanism,
     hashed,
     lexical_scores,
@@ -65,7 +66,6 @@ from attunement.nlp.labels import MECHANISMS, STRATEGIES
 from attunement.nlp.lexical import LexicalModel
 from attunement.nlp.tasks import (
     conversation_text,
-    empathy_input,
     lexical_context,
     next_strategy_input,
     strategy_history,
@@ -110,9 +110,7 @@ def dev_split_protocol(
 
 def epitome(encoder: Encoder, data: Path, seed: int) -> dict[str, Any]:
     pairs = ds.load_epitome(data / "epitome")
-    fs, es = encode(encoder, [e.seeker_post for e in pairs], "epitome-seeker-all")
-    fr, er = encode(encoder, [e.response_post for e in pairs], "epitome-reply-all")
-    x, hashes = empathy_input(fs, fr, es, er), hashed([e.response_post for e in pairs])
+    x, hashes = epitome_input(encoder, pairs), hashed([e.response_post for e in pairs])
     out: dict[str, Any] = {}
     for mechanism in MECHANISMS:
         y = np.array([e.levels[mechanism] for e in pairs], dtype=np.int64)
@@ -139,15 +137,12 @@ def epitome(encoder: Encoder, data: Path, seed: int) -> dict[str, Any]:
 def fine_tuned(data: Path, adapter: Path, fold: int) -> dict[str, Any]:
     """The empathy protocol on EPITOME fold ``fold``: published encoder against ``adapter``."""
     pairs = ds.load_epitome(data / "epitome")
-    rest, held = ds.epitome_folds(pairs, 5, SEED)[fold]
+    rest, held = ds.epitome_folds(pairs, FOLDS, SEED)[fold]
     inner = ds.epitome_folds([pairs[i] for i in rest], FOLDS, SEED)
     hashes = hashed([e.response_post for e in pairs])
     out: dict[str, Any] = {}
     for name, path in (("published", None), ("fine_tuned", adapter)):
-        encoder = Encoder(cache_dir=CACHE, adapter=path)
-        fs, es = encode(encoder, [e.seeker_post for e in pairs], "epitome-seeker-all")
-        fr, er = encode(encoder, [e.response_post for e in pairs], "epitome-reply-all")
-        x = empathy_input(fs, fr, es, er)
+        x = epitome_input(Encoder(cache_dir=CACHE, adapter=path), pairs)
         out[name] = {}
         for mechanism in MECHANISMS:
             y = np.array([e.levels[mechanism] for e in pairs], dtype=np.int64)

@@ -123,7 +123,7 @@ def read_adapter(path: Path) -> dict[str, NDArray[np.float32]]:
     Raises
     ------
     ModelError
-        The file is missing, corrupt, or updates a weight the encoder does not have.
+        The file is missing or corrupt.
     """
     try:
         with np.load(path) as data:
