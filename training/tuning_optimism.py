@@ -47,7 +47,6 @@ from train_heads import (
     SEED,
     SMALL_DATA,
     class_weights,
-    encode,
     epitome_input,
     fit_mechanism,
     hashed,
@@ -60,16 +59,10 @@ from train_heads import (
 from attunement.nlp import datasets as ds
 from attunement.nlp import metrics
 from attunement.nlp.encoder import Encoder
-from attunement.nlp.evaluation import _last_seeker
+from attunement.nlp.evaluation import emotion_probabilities, next_strategy_logits
 from attunement.nlp.heads import Head
 from attunement.nlp.labels import MECHANISMS, STRATEGIES
 from attunement.nlp.lexical import LexicalModel
-from attunement.nlp.tasks import (
-    conversation_text,
-    lexical_context,
-    next_strategy_input,
-    strategy_history,
-)
 
 Array = NDArray[np.float32]
 Ints = NDArray[np.int64]
@@ -162,16 +155,14 @@ def halves(groups: NDArray[Any], rng: np.random.Generator) -> tuple[Ints, Ints]:
 
 def emotion(encoder: Encoder, data: Path, rng: np.random.Generator) -> dict[str, Any]:
     examples = ds.load_goemotions(data / "goemotions" / "dev.tsv")
-    texts = [e.text for e in examples]
-    x, _ = encode(encoder, texts, "goemotions-dev")
-    head, lexical = Head.load("emotion"), LexicalModel.load("emotion")
-    probs = 1 / (1 + np.exp(-lexical.blend(head.logits(x), texts)))
+    heads, lexical = {"emotion": Head.load("emotion")}, {"emotion": LexicalModel.load("emotion")}
+    probs = emotion_probabilities(encoder, heads, lexical, examples)
     truth = np.zeros_like(probs)
     for i, e in enumerate(examples):
         truth[i, list(e.labels)] = 1
     held, own = [], []
     for _ in range(5):
-        a, b = halves(np.arange(len(texts)), rng)
+        a, b = halves(np.arange(len(examples)), rng)
         for tune, test in ((a, b), (b, a)):
             t = metrics.tune_thresholds(probs[tune], truth[tune])
             held.append(metrics.multilabel_macro_f1(truth[test], (probs[test] >= t).astype(np.float32)))
@@ -190,13 +181,9 @@ def next_strategy(encoder: Encoder, data: Path, rng: np.random.Generator) -> dic
         found = ds.next_strategy_examples([dialogue])
         examples += found
         conversation += [d] * len(found)
-    contexts = [conversation_text([(t.speaker, t.text) for t in e.context]) for e in examples]
-    fc, _ = encode(encoder, contexts, "esconv-context-eval")
-    fs, _ = encode(encoder, [_last_seeker(e) for e in examples], "esconv-seeker-eval")
-    history = np.stack([strategy_history(e.previous_strategies, len(STRATEGIES)) for e in examples])
-    head, lexical = Head.load("next_strategy"), LexicalModel.load("next_strategy")
-    lexical_texts = [lexical_context([(t.speaker, t.text) for t in e.context]) for e in examples]
-    raw = lexical.blend(head.logits(next_strategy_input(fc, fs, history)), lexical_texts) - lexical.bias
+    lexical = LexicalModel.load("next_strategy")  # its class biases are what is re-tuned here
+    heads = {"next_strategy": Head.load("next_strategy")}
+    raw = next_strategy_logits(encoder, heads, {"next_strategy": lexical}, examples) - lexical.bias
     y, n = np.array([e.label for e in examples]), len(STRATEGIES)
     held, own, accuracy = [], [], []
     for _ in range(5):

@@ -367,7 +367,7 @@ def progress(person: PersonOption = None) -> None:
         table.add_row(
             row.skill.label,
             _estimate(row.estimate),
-            f"[{colour}]{round(row.change, 1) + 0.0:+.1f}[/]",  # + 0.0: -0.04 reads "+0.0", not "-0.0"
+            f"[{colour}]{row.shown_change:+.1f}[/]",
             spark,
             str(row.practised_30d),
             f"{row.written_30d} · {row.mean_score:.2f}" if row.mean_score is not None else "–",

@@ -66,6 +66,39 @@ def _last_seeker(example: ds.StrategyExample) -> str:
     return next((t.text for t in reversed(example.context) if t.speaker == "seeker"), "")
 
 
+def emotion_probabilities(
+    encoder: Encoder,
+    heads: Mapping[str, Head],
+    lexical: Mapping[str, LexicalModel],
+    examples: Sequence[ds.EmotionExample],
+    advance: Advance | None = None,
+) -> NDArray[np.float32]:
+    """The emotion head's probability of each label for each comment, (n, 28), before thresholds."""
+    texts = [e.text for e in examples]
+    x, _ = _encode(encoder, texts, advance, 0, len(texts))
+    logits = lexical["emotion"].blend(heads["emotion"].logits(emotion_input(x)), texts)
+    return (1 / (1 + np.exp(-logits))).astype(np.float32)
+
+
+def next_strategy_logits(
+    encoder: Encoder,
+    heads: Mapping[str, Head],
+    lexical: Mapping[str, LexicalModel],
+    examples: Sequence[ds.StrategyExample],
+    advance: Advance | None = None,
+) -> NDArray[np.float32]:
+    """The next-strategy head's scores of each strategy for each example, (n, 8), class biases included."""
+    contexts = [conversation_text([(t.speaker, t.text) for t in e.context]) for e in examples]
+    seekers = [_last_seeker(e) for e in examples]
+    f, _ = _encode(encoder, contexts + seekers, advance, 0, 2 * len(examples))
+    n = len(examples)
+    history = np.stack([strategy_history(e.previous_strategies, len(STRATEGIES)) for e in examples])
+    return lexical["next_strategy"].blend(
+        heads["next_strategy"].logits(next_strategy_input(f[:n], f[n:], history)),
+        [lexical_context([(t.speaker, t.text) for t in e.context]) for e in examples],
+    )
+
+
 def evaluate(
     encoder: Encoder,
     heads: Mapping[str, Head],
@@ -84,10 +117,7 @@ def evaluate(
         raise InvalidInputError(f"Unknown task {task!r}; choose one of {', '.join(TASKS)}.")
     if task == "emotion":
         examples = ds.load_goemotions(data)
-        x, _ = _encode(encoder, [e.text for e in examples], advance, 0, len(examples))
-        texts = [e.text for e in examples]
-        logits = lexical["emotion"].blend(heads["emotion"].logits(emotion_input(x)), texts)
-        probs = 1 / (1 + np.exp(-logits))
+        probs = emotion_probabilities(encoder, heads, lexical, examples, advance)
         thresholds = np.asarray(heads["emotion"].meta["thresholds"], dtype=np.float32)
         truth = np.zeros_like(probs)
         for i, e in enumerate(examples):
@@ -116,15 +146,7 @@ def evaluate(
     dialogues = ds.load_esconv(data)
     if task == "next-strategy":
         examples_s = ds.next_strategy_examples(dialogues)
-        contexts = [conversation_text([(t.speaker, t.text) for t in e.context]) for e in examples_s]
-        seekers = [_last_seeker(e) for e in examples_s]
-        f, _ = _encode(encoder, contexts + seekers, advance, 0, 2 * len(examples_s))
-        n = len(examples_s)
-        history = np.stack([strategy_history(e.previous_strategies, len(STRATEGIES)) for e in examples_s])
-        logits = lexical["next_strategy"].blend(
-            heads["next_strategy"].logits(next_strategy_input(f[:n], f[n:], history)),
-            [lexical_context([(t.speaker, t.text) for t in e.context]) for e in examples_s],
-        )
+        logits = next_strategy_logits(encoder, heads, lexical, examples_s, advance)
     else:
         examples_s = ds.reply_strategy_examples(dialogues, context_turns=4)
         texts = [e.reply or "" for e in examples_s] + [_last_seeker(e) for e in examples_s]

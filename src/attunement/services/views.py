@@ -87,6 +87,15 @@ class SkillProgress:
         """Movement of the estimate since it was first measured."""
         return self.estimate.mean - self.first_mean
 
+    @property
+    def shown_change(self) -> float:
+        """The change to one decimal, as the progress views show it; never -0.0.
+
+        >>> round(-0.04, 1), round(-0.04, 1) + 0.0
+        (-0.0, 0.0)
+        """
+        return round(self.change, 1) + 0.0
+
 
 @dataclass(frozen=True)
 class Progress:

@@ -249,7 +249,7 @@ def progress_page(request: Request, assessed: int = 0) -> Response:
                 "label": row.skill.label,
                 "mean": row.estimate.mean,
                 "sd": sd,
-                "change": round(row.change, 1) + 0.0,  # + 0.0: a change of -0.04 reads "+0.0", not "-0.0"
+                "change": row.shown_change,
                 "line": " ".join(f"{x:.0f},{y(m)}" for x, m in zip(xs, means, strict=True)),
                 "band": " ".join(upper + lower[::-1]),
             }
