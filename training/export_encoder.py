@@ -30,7 +30,12 @@ from attunement.nlp.encoder import GRAPH_PATH, locate_model_dir
 FEATURE_LAYERS = 3
 
 
-class _Encoder(torch.nn.Module):
+class PooledEncoder(torch.nn.Module):
+    """The model's ``embedding`` and ``features`` outputs (see above), as the graph computes them.
+
+    ``finetune_encoder.py`` trains through the same module, so what it tunes is what the heads read.
+    """
+
     def __init__(self, model: torch.nn.Module) -> None:
         super().__init__()
         self.m = model
@@ -53,7 +58,7 @@ def export(model_dir: Path, out: Path) -> None:
     model = AutoModel.from_pretrained(model_dir).eval()
     ids = torch.ones(2, 8, dtype=torch.long)
     torch.onnx.export(
-        _Encoder(model),
+        PooledEncoder(model),
         (ids, torch.ones_like(ids)),
         str(out),
         input_names=["input_ids", "attention_mask"],

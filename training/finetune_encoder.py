@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from export_encoder import FEATURE_LAYERS, PooledEncoder
 from rich.console import Console
 from rich.progress import Progress
 from train_heads import FOLDS, SEED, UNSEEN_FOLD
@@ -46,7 +47,6 @@ from attunement.nlp.encoder import ADAPTED, ADAPTER_PATH, MAX_TOKENS, locate_mod
 
 RANK = 8
 ALPHA = 16.0
-FEATURE_LAYERS = 3
 console = Console(stderr=True)
 
 
@@ -91,7 +91,7 @@ class Tasks(torch.nn.Module):
 
     def __init__(self, encoder: torch.nn.Module) -> None:
         super().__init__()
-        self.encoder = encoder
+        self.pooled = PooledEncoder(encoder)
         width = 384 * FEATURE_LAYERS
 
         def mlp(inputs: int, outputs: int) -> torch.nn.Module:
@@ -107,15 +107,11 @@ class Tasks(torch.nn.Module):
         self.strategy = mlp(width, len(ds.STRATEGIES))
 
     def features(self, ids: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Mean pooling of the last three layers and the normalised last one, as the ONNX graph computes."""
+        """The features and the embedding of each token sequence, padded to the longest."""
         longest = max(len(x) for x in ids)
         input_ids = torch.tensor([list(x) + [0] * (longest - len(x)) for x in ids])
-        mask = (input_ids != 0).long()
-        out = self.encoder(input_ids=input_ids, attention_mask=mask, output_hidden_states=True)
-        weights = mask.unsqueeze(-1).float()
-        count = weights.sum(1).clamp(min=1e-9)
-        pooled = [(h.float() * weights).sum(1) / count for h in out.hidden_states[-FEATURE_LAYERS:]]
-        return torch.cat(pooled, 1), torch.nn.functional.normalize(pooled[-1], dim=1)
+        embedding, features = self.pooled(input_ids, (input_ids != 0).long())
+        return features, embedding
 
     def empathy_logits(
         self, seekers: Sequence[Sequence[int]], replies: Sequence[Sequence[int]]
@@ -146,7 +142,9 @@ def endless(n: int, size: int, rng: np.random.Generator) -> Iterator[list[int]]:
             yield order[start : start + size].tolist()
 
 
-def class_weights(y: torch.Tensor, n: int) -> torch.Tensor:
+def balanced_weights(y: torch.Tensor, n: int) -> torch.Tensor:
+    """Inverse class frequencies, as scikit-learn's "balanced" (``train_heads.class_weights`` softens
+    them with a square root for the small heads)."""
     counts = torch.bincount(y, minlength=n).float().clamp(min=1)
     return counts.sum() / (n * counts)
 
@@ -178,8 +176,8 @@ def finetune(data: Path, epochs: int, lr: float, hold_out: int | None, bf16: boo
     encoder = AutoModel.from_pretrained(model_dir)
     adapters = add_adapters(encoder)
     net = Tasks(encoder)
-    empathy_weights = [class_weights(levels[rows, k], 3) for k in range(len(ds.MECHANISMS))]
-    strategy_weights = class_weights(strategies, len(ds.STRATEGIES))
+    empathy_weights = [balanced_weights(levels[rows, k], 3) for k in range(len(ds.MECHANISMS))]
+    strategy_weights = balanced_weights(strategies, len(ds.STRATEGIES))
     optimiser = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=lr, weight_decay=0.01)
     steps_per_epoch = math.ceil(len(rows) / 16)
     total = epochs * steps_per_epoch
