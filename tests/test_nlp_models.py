@@ -86,7 +86,8 @@ def test_int8_encoder_stays_close_to_float32(text_service: TextService) -> None:
 
 def test_a_cached_start_does_without_onnx(tmp_path: Path) -> None:
     """Once the int8 model is cached, a new process loads it without importing ``onnx`` (a second
-    of a cold ``attune analyze``); the first start, which builds the cache, needs it."""
+    of a cold ``attune analyze``); the first start, which builds the cache, needs it. Two first
+    starts at once (two web workers) both work and leave one cache and no half-written file."""
     import subprocess
     import sys
 
@@ -96,8 +97,13 @@ def test_a_cached_start_does_without_onnx(tmp_path: Path) -> None:
         "print('onnx' in sys.modules)"
     )
     command = [sys.executable, "-c", code, str(tmp_path)]
-    starts = [subprocess.run(command, capture_output=True, text=True, check=True) for _ in range(2)]
-    assert [start.stdout.strip() for start in starts] == ["True", "False"]
+    first = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    built = [start.communicate()[0].strip() for start in first]
+    assert [start.returncode for start in first] == [0, 0] and "True" in built
+    assert len(list(tmp_path.glob("encoder-int8-*.onnx"))) == 1
+    assert list(tmp_path.glob("*.partial")) == []
+    cached = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert cached.stdout.strip() == "False"
 
 
 def test_the_cache_holds_the_optimized_graph(tmp_path: Path) -> None:

@@ -522,7 +522,7 @@ def _strategy_features(
     encoder: Encoder, examples: Sequence[ds.StrategyExample], name: str
 ) -> tuple[Array, Array, Array]:
     contexts = [conversation_text([(t.speaker, t.text) for t in e.context]) for e in examples]
-    seeker = [next((t.text for t in reversed(e.context) if t.speaker == "seeker"), "") for e in examples]
+    seeker = [e.last_seeker_text for e in examples]
     replies = [e.reply or "" for e in examples]
     fc, _ = encode(encoder, contexts, f"esconv-context-{name}")
     fs, _ = encode(encoder, seeker, f"esconv-seeker-{name}")
@@ -550,9 +550,7 @@ def train_strategy(encoder: Encoder, data: Path) -> dict[str, object]:
                 texts.append([lexical_context([(t.speaker, t.text) for t in e.context]) for e in split])
             else:
                 fr, _ = encode(encoder, [e.reply or "" for e in split], f"esconv-reply-{name}")
-                seeker = [
-                    next((t.text for t in reversed(e.context) if t.speaker == "seeker"), "") for e in split
-                ]
+                seeker = [e.last_seeker_text for e in split]
                 fs, _ = encode(encoder, seeker, f"esconv-prev-seeker-{name}")
                 xs.append(reply_strategy_input(fr, fs))
                 texts.append([e.reply or "" for e in split])

@@ -182,6 +182,15 @@ class StrategyExample:
         """The strategy name of ``label``."""
         return STRATEGIES[self.label]
 
+    @property
+    def last_seeker_text(self) -> str:
+        """The seeker's last turn in ``context`` ("" when the seeker has not spoken yet).
+
+        >>> StrategyExample((Turn("seeker", "Hi."), Turn("supporter", "Hello!")), None, 0).last_seeker_text
+        'Hi.'
+        """
+        return next((t.text for t in reversed(self.context) if t.speaker == "seeker"), "")
+
 
 # --- shared helpers -----------------------------------------------------------------------------
 

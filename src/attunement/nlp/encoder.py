@@ -191,7 +191,7 @@ def _build_model(
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
         options.optimized_model_filepath = str(folded)
         ort.InferenceSession(str(fp32), options, providers=["CPUExecutionProvider"])
-        quantized_path, partial = Path(scratch) / "encoder-int8.onnx", target.with_suffix(".partial")
+        quantized_path = Path(scratch) / "encoder-int8.onnx"
         logging.disable(logging.WARNING)  # the quantizer logs advice meant for its developers
         try:
             quantize_dynamic(
@@ -206,11 +206,18 @@ def _build_model(
         # Cache the graph as ONNX Runtime optimizes it (fused operators), so a cached start loads it
         # with no optimization pass. "Extended" is the highest level whose output is portable
         # across CPUs ("all" adds layouts for convolutions, which this model has none of).
+        # A name of its own, so processes building the same cache at once never share a file.
+        handle, partial_name = tempfile.mkstemp(dir=target.parent, suffix=".partial")
+        os.close(handle)
+        partial = Path(partial_name)
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
         options.optimized_model_filepath = str(partial)
-        ort.InferenceSession(str(quantized_path), options, providers=["CPUExecutionProvider"])
-        partial.replace(target)  # atomic: a crash never leaves a half-written cache
+        try:
+            ort.InferenceSession(str(quantized_path), options, providers=["CPUExecutionProvider"])
+            partial.replace(target)  # atomic: a crash never leaves a half-written cache
+        finally:
+            partial.unlink(missing_ok=True)  # gone already unless the build failed
     if cached is not None:  # caches of older graphs or formats are ours and never read again
         for stale in cached.parent.glob("encoder-int8-*.onnx"):
             if stale != cached:

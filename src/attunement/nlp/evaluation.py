@@ -62,10 +62,6 @@ def _encode(
     return np.vstack(features), np.vstack(embeddings)
 
 
-def _last_seeker(example: ds.StrategyExample) -> str:
-    return next((t.text for t in reversed(example.context) if t.speaker == "seeker"), "")
-
-
 def emotion_probabilities(
     encoder: Encoder,
     heads: Mapping[str, Head],
@@ -89,7 +85,7 @@ def next_strategy_logits(
 ) -> NDArray[np.float32]:
     """The next-strategy head's scores of each strategy for each example, (n, 8), class biases included."""
     contexts = [conversation_text([(t.speaker, t.text) for t in e.context]) for e in examples]
-    seekers = [_last_seeker(e) for e in examples]
+    seekers = [e.last_seeker_text for e in examples]
     f, _ = _encode(encoder, contexts + seekers, advance, 0, 2 * len(examples))
     n = len(examples)
     history = np.stack([strategy_history(e.previous_strategies, len(STRATEGIES)) for e in examples])
@@ -149,7 +145,7 @@ def evaluate(
         logits = next_strategy_logits(encoder, heads, lexical, examples_s, advance)
     else:
         examples_s = ds.reply_strategy_examples(dialogues, context_turns=4)
-        texts = [e.reply or "" for e in examples_s] + [_last_seeker(e) for e in examples_s]
+        texts = [e.reply or "" for e in examples_s] + [e.last_seeker_text for e in examples_s]
         f, _ = _encode(encoder, texts, advance, 0, len(texts))
         n = len(examples_s)
         logits = lexical["reply_strategy"].blend(
