@@ -5,21 +5,25 @@ The encoder is trained on three tasks at once, so that its features serve every 
 * EPITOME: emotional reactions, interpretations and explorations (none / weak / strong) from the
   (seeker post, reply) input the empathy head reads (:func:`attunement.nlp.tasks.empathy_input`);
 * GoEmotions train: the 28 labels, multi-label;
-* ESConv train: the strategy a supporter's reply uses.
+* ESConv train: the strategy a supporter's reply uses, and the strategy to use next from the
+  conversation so far (the next-strategy head's input: the last turns, the seeker's last turn and
+  the strategies used so far).
 
-Each step takes one batch of every task. Only low-rank adapters (LoRA: ``W + B @ A``, rank
-:data:`RANK`) on every attention and feed-forward matrix are trained; the package's weights stay
-frozen. The shipped file holds ``A`` and ``B`` per matrix (float16, about 1 MB), and
-:mod:`attunement.nlp.encoder` adds ``B @ A`` to the package's weights when it builds the ONNX model.
-The task heads used here are thrown away: ``train_heads.py`` fits the shipped heads afterwards on
-the adapted encoder's features.
+Each step takes one batch of every task (:data:`BATCH`); interpretations, the mechanism the
+frozen features serve worst, weighs more in the loss (:data:`MECHANISM_WEIGHTS`).
+
+Only low-rank adapters (LoRA: ``W + B @ A``, rank :data:`RANK`) on every attention and
+feed-forward matrix are trained; the package's weights stay frozen. The shipped file holds ``A``
+and ``B`` per matrix (float16, about 1 MB), and :mod:`attunement.nlp.encoder` adds ``B @ A`` to
+the package's weights when it builds the ONNX model. The task heads used here are thrown away:
+``train_heads.py`` fits the shipped heads afterwards on the adapted encoder's features.
 
 The shipped adapter leaves EPITOME's fold 0 (of ``datasets.epitome_folds(pairs, 5, 13)``, the
 folds ``train_heads.py`` uses) out of the fine-tuning, so the whole pipeline can be scored on pairs
 its encoder never saw (``training/tuning_optimism.py --adapter``); ``--hold-out-fold`` picks
 another fold, or ``none``.
 
-Needs the ``train`` extra; about 25 minutes on two CPU cores with AMX (bfloat16), a minute on a
+Needs the ``train`` extra; about 45 minutes on two CPU cores with AMX (bfloat16), a minute on a
 GPU. The same machine gives the same file; bfloat16 rounds differently on other CPUs::
 
     python training/finetune_encoder.py --data ../shared/data
@@ -44,9 +48,12 @@ from transformers import AutoModel, AutoTokenizer
 
 from attunement.nlp import datasets as ds
 from attunement.nlp.encoder import ADAPTED, ADAPTER_PATH, MAX_TOKENS, locate_model_dir
+from attunement.nlp.tasks import HISTORY_DIM, conversation_text, strategy_history
 
 RANK = 8
 ALPHA = 16.0
+BATCH = {"empathy": 16, "emotion": 64, "reply": 32, "next": 16}
+MECHANISM_WEIGHTS = (1.0, 1.5, 1.0)  # emotional reactions, interpretations, explorations
 console = Console(stderr=True)
 
 
@@ -105,6 +112,7 @@ class Tasks(torch.nn.Module):
         self.empathy = torch.nn.ModuleList(mlp(2 * width + 384, 3) for _ in ds.MECHANISMS)
         self.emotion = mlp(width, len(ds.EMOTIONS))
         self.strategy = mlp(width, len(ds.STRATEGIES))
+        self.next_strategy = mlp(2 * width + HISTORY_DIM, len(ds.STRATEGIES))
 
     def features(self, ids: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
         """The features and the embedding of each token sequence, padded to the longest."""
@@ -120,6 +128,13 @@ class Tasks(torch.nn.Module):
         fr, er = self.features(replies)
         x = torch.cat([fs, fr, es * er], 1)
         return [head(x) for head in self.empathy]
+
+    def next_strategy_logits(
+        self, contexts: Sequence[Sequence[int]], seekers: Sequence[Sequence[int]], history: torch.Tensor
+    ) -> torch.Tensor:
+        return self.next_strategy(
+            torch.cat([self.features(contexts)[0], self.features(seekers)[0], history], 1)
+        )
 
 
 def length_batches(
@@ -169,36 +184,57 @@ def finetune(data: Path, epochs: int, lr: float, hold_out: int | None, bf16: boo
     emotions = torch.zeros(len(comments), len(ds.EMOTIONS))
     for i, comment in enumerate(comments):
         emotions[i, list(comment.labels)] = 1.0
-    turns = ds.reply_strategy_examples(ds.load_esconv(data / "esconv" / "train.json"))
+    dialogues = ds.load_esconv(data / "esconv" / "train.json")
+    turns = ds.reply_strategy_examples(dialogues)
     turn_ids = tokens([t.reply or "" for t in turns])
     strategies = torch.tensor([t.label for t in turns])
+    nexts = ds.next_strategy_examples(dialogues)
+    context_ids = tokens([conversation_text([(t.speaker, t.text) for t in e.context]) for e in nexts])
+    next_seeker_ids = tokens([e.last_seeker_text for e in nexts])
+    histories = torch.tensor(np.stack([strategy_history(e.previous_strategies) for e in nexts]))
+    next_labels = torch.tensor([e.label for e in nexts])
 
     encoder = AutoModel.from_pretrained(model_dir)
     adapters = add_adapters(encoder)
     net = Tasks(encoder)
     empathy_weights = [balanced_weights(levels[rows, k], 3) for k in range(len(ds.MECHANISMS))]
     strategy_weights = balanced_weights(strategies, len(ds.STRATEGIES))
+    next_weights = balanced_weights(next_labels, len(ds.STRATEGIES))
     optimiser = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=lr, weight_decay=0.01)
-    steps_per_epoch = math.ceil(len(rows) / 16)
+    steps_per_epoch = math.ceil(len(rows) / BATCH["empathy"])
     total = epochs * steps_per_epoch
     warmup = max(1, total // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda s: s / warmup if s < warmup else max(0.0, (total - s) / (total - warmup))
     )
-    comment_batches, turn_batches = endless(len(comments), 32, rng), endless(len(turns), 32, rng)
+    comment_batches = endless(len(comments), BATCH["emotion"], rng)
+    turn_batches = endless(len(turns), BATCH["reply"], rng)
+    next_batches = endless(len(nexts), BATCH["next"], rng)
     net.train()
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("fine-tuning", total=total)
         for epoch in range(1, epochs + 1):
             started, running = time.perf_counter(), 0.0
-            for batch in length_batches([len(s) for s in seekers], rows, 16, rng):
-                comment_batch, turn_batch = next(comment_batches), next(turn_batches)
+            for batch in length_batches([len(s) for s in seekers], rows, BATCH["empathy"], rng):
+                comment_batch, turn_batch, next_batch = (
+                    next(comment_batches),
+                    next(turn_batches),
+                    next(next_batches),
+                )
                 with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                     empathy = net.empathy_logits([seekers[r] for r in batch], [replies[r] for r in batch])
                     emotion = net.emotion(net.features([comment_ids[i] for i in comment_batch])[0])
                     strategy = net.strategy(net.features([turn_ids[i] for i in turn_batch])[0])
+                    next_strategy = net.next_strategy_logits(
+                        [context_ids[i] for i in next_batch],
+                        [next_seeker_ids[i] for i in next_batch],
+                        histories[next_batch],
+                    )
                 loss = sum(
-                    torch.nn.functional.cross_entropy(z.float(), levels[batch, k], weight=empathy_weights[k])
+                    MECHANISM_WEIGHTS[k]
+                    * torch.nn.functional.cross_entropy(
+                        z.float(), levels[batch, k], weight=empathy_weights[k]
+                    )
                     for k, z in enumerate(empathy)
                 )
                 loss = loss + torch.nn.functional.binary_cross_entropy_with_logits(
@@ -206,6 +242,9 @@ def finetune(data: Path, epochs: int, lr: float, hold_out: int | None, bf16: boo
                 ) / len(comment_batch)
                 loss = loss + torch.nn.functional.cross_entropy(
                     strategy.float(), strategies[turn_batch], weight=strategy_weights
+                )
+                loss = loss + torch.nn.functional.cross_entropy(
+                    next_strategy.float(), next_labels[next_batch], weight=next_weights
                 )
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
