@@ -14,7 +14,7 @@ frozen features serve worst, weighs more in the loss (:data:`MECHANISM_WEIGHTS`)
 
 Only low-rank adapters (LoRA: ``W + B @ A``, rank :data:`RANK`) on every attention and
 feed-forward matrix are trained; the package's weights stay frozen. The shipped file holds ``A``
-and ``B`` per matrix (float16, about 1 MB), and :mod:`attunement.nlp.encoder` adds ``B @ A`` to
+and ``B`` per matrix (float16, 0.6 MB), and :mod:`attunement.nlp.encoder` adds ``B @ A`` to
 the package's weights when it builds the ONNX model. The task heads used here are thrown away:
 ``train_heads.py`` fits the shipped heads afterwards on the adapted encoder's features.
 
