@@ -6,16 +6,22 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
 from attunement import Coach
 from attunement.config import Settings
+from attunement.domain.privacy import DataCategory
 from attunement.domain.support import EmotionFamily, StressContext, SupportKind, Visibility
 from attunement.errors import InvalidInputError, NotFoundError
+from attunement.personalize import SufficientStats
 from attunement.services import PracticeService
 from attunement.services.partners import PartnerService
+from attunement.services.policy_state import SUPPORT_POPULATION_KEY
+from attunement.services.privacy import PrivacyService
 from attunement.services.text import TextService
+from attunement.store import repositories as repo
 from tests.conftest import attune_text
 
 ANGRY = "I am furious, my brother lied to me again and I'm so angry I can't think."
@@ -266,3 +272,35 @@ def test_patterns_reach_the_partner_only_while_shared(partners: PartnerService) 
     partners.practice.set_consent("ana", "share_patterns", True)
     partners.unlink("ana")
     assert partners.partner_patterns("ben", at=now) == []
+
+
+def _support_population(partners: PartnerService) -> SufficientStats:
+    with partners.practice.db.session() as session:
+        row = repo.policy_state(session, SUPPORT_POPULATION_KEY)
+        assert row is not None
+        return SufficientStats.from_bytes(row.stats, row.n_features)
+
+
+def test_deleting_a_partners_ratings_removes_exactly_their_share_of_everyones(
+    partners: PartnerService,
+) -> None:
+    partners.practice.create_person("dee")
+    link(partners)
+    partners.accept("dee", partners.invite("cy").code)
+
+    def checkin_and_rate(supported: str, rating: int) -> None:
+        partners.checkin(supported, 2, context="work_study")
+        [(suggestion_id, _, _)] = partners.support_to_rate(supported)
+        partners.rate(supported, suggestion_id, rating)
+
+    for rating in (5, 2, 4):
+        checkin_and_rate("cy", rating)
+    cy_only = _support_population(partners)
+    for rating in (1, 5, 3, 4):  # Ana's ratings count as her pair's share (random effects), not all
+        checkin_and_rate("ana", rating)
+    assert _support_population(partners).n == 7
+    assert PrivacyService(partners.practice).delete_category("ana", DataCategory.PERSONALIZATION) == 4
+    left = _support_population(partners)
+    assert left.n == cy_only.n == 3
+    np.testing.assert_allclose(left.A, cy_only.A, atol=1e-9)
+    np.testing.assert_allclose(left.b, cy_only.b, atol=1e-9)

@@ -184,3 +184,63 @@ def test_the_track_record_feature_carries_everyones_outcomes() -> None:
     phi = actions.matrix(context(track_record={first: 0.2}))
     assert phi[0, column("track_record")] == 0.2
     assert not phi[1:, column("track_record")].any()
+
+
+def _random_effects_policy(n_features: int = 3) -> ThompsonPolicy:
+    return ThompsonPolicy(
+        n_features=n_features,
+        prior_mean=np.zeros(n_features),
+        person_variance=np.array([0.02, 0.005, 0.0001]),
+        noise_variance=0.04,
+        random_effects=True,
+    )
+
+
+def test_random_effects_population_is_the_generalized_least_squares_estimate() -> None:
+    policy, rng = _random_effects_policy(), np.random.default_rng(4)
+    people, population = [policy.new_stats() for _ in range(3)], policy.new_stats()
+    rows: list[list[tuple[np.ndarray, float]]] = [[], [], []]
+    for step in range(40):  # interleaved, as people check in
+        who = step % 3 if step < 30 else 0  # the first person rates the most
+        phi, reward = rng.normal(size=3), float(rng.uniform())
+        policy.learn_one(people[who], population, phi, reward)
+        rows[who].append((phi, reward))
+    # Directly: each person's outcomes weighed by the inverse of their covariance under the model.
+    tau2, sigma2 = np.diag(policy.person_variance), policy.noise_variance
+    expected_a, expected_b = np.zeros((3, 3)), np.zeros(3)
+    for outcomes in rows:
+        x, y = np.array([p for p, _ in outcomes]), np.array([r for _, r in outcomes])
+        weight = sigma2 * np.linalg.inv(sigma2 * np.eye(len(y)) + x @ tau2 @ x.T)
+        expected_a += x.T @ weight @ x
+        expected_b += x.T @ weight @ y
+    np.testing.assert_allclose(population.A, expected_a, atol=1e-9)
+    np.testing.assert_allclose(population.b, expected_b, atol=1e-9)
+    assert population.n == 40
+
+
+def test_one_persons_many_ratings_move_everyone_less_than_many_peoples() -> None:
+    policy = _random_effects_policy()
+    phi = np.array([1.0, 0.0, 0.0])  # the feature whose weight varies most from person to person
+    one, crowd = policy.new_stats(), policy.new_stats()
+    person = policy.new_stats()
+    for _ in range(50):
+        policy.learn_one(person, one, phi, 1.0)
+        policy.learn_one(policy.new_stats(), crowd, phi, 1.0)
+    # As evidence about everyone, n ratings from one person count n / (1 + n tau2 / sigma2):
+    # fifty from one person count 1.9, one from each of fifty people 50 x 0.67 = 33.
+    assert one.A[0, 0] == pytest.approx(50 / (1 + 50 * 0.02 / 0.04))
+    assert crowd.A[0, 0] == pytest.approx(50 / (1 + 0.02 / 0.04))
+    assert policy.population_mean(one)[0] < policy.population_mean(crowd)[0] - 0.2
+    pooled = ThompsonPolicy(n_features=3, prior_mean=np.zeros(3), noise_variance=0.04)
+    assert pooled.population_share(person) is person  # pooled: everything counts
+
+
+def test_random_effects_need_separate_statistics_and_per_feature_variances_fit() -> None:
+    policy = _random_effects_policy()
+    stats = policy.new_stats()
+    with pytest.raises(ValueError, match="must not be the population"):
+        policy.learn_one(stats, stats, np.ones(3), 1.0)
+    with pytest.raises(ValueError, match="one value or 3 values"):
+        ThompsonPolicy(n_features=3, prior_mean=np.zeros(3), person_variance=np.ones(2))
+    with pytest.raises(ValueError, match="person_variance must be above zero"):
+        ThompsonPolicy(n_features=3, prior_mean=np.zeros(3), person_variance=np.array([1.0, 0.0, 1.0]))

@@ -20,6 +20,7 @@ from attunement.domain.support import (
     family_of,
 )
 from attunement.personalize.support import (
+    EXPLORATION,
     N_SUPPORT_FEATURES,
     SupportChooser,
     SupportContext,
@@ -101,5 +102,5 @@ def test_partners_benchmark_compares_plain_thompson_sampling() -> None:
     with contextlib.redirect_stdout(io.StringIO()):
         tempered = module.main(["--couples", "8", "--checkins", "12", "--no-lints"])
         plain = module.main(["--couples", "8", "--checkins", "12", "--no-lints", "--exploration", "1"])
-    assert (tempered["exploration"], plain["exploration"]) == (0.3, 1.0)
+    assert (tempered["exploration"], plain["exploration"]) == (EXPLORATION, 1.0)
     assert tempered["policies"]["static map"] == plain["policies"]["static map"]

@@ -106,7 +106,8 @@ class ThompsonPolicy:
     population_strength
         Precision of the expert prior for the population weights; larger keeps it longer.
     person_variance
-        ``tau2``: how far one person's weights may sit from the population's.
+        ``tau2``: how far one person's weights may sit from the population's;
+        one value for every weight, or one per feature.
     noise_variance
         ``sigma2``: variance of a reward around its expectation.
     n_propensity_samples
@@ -116,6 +117,13 @@ class ThompsonPolicy:
         sampling, below 1 explores less (0 always takes the posterior mean).
         Scaling the spread down often earns more when the prior is good and
         the horizon short (Chapelle and Li, 2011).
+    random_effects
+        How a person's outcomes count in the population's statistics. False
+        (pooled): each outcome counts as if from a new person. True: each
+        person adds what their own weights do not already explain, so the
+        population mean is the generalized least-squares estimate of the model
+        above (``theta_p ~ N(mu_pop, tau2)``) and one person's many ratings
+        weigh less than as many people's; see :meth:`population_share`.
     seed
         Seed of the random generator; ``None`` for fresh randomness.
     """
@@ -125,10 +133,11 @@ class ThompsonPolicy:
         n_features: int = N_FEATURES,
         prior_mean: NDArray[np.float64] | None = None,
         population_strength: float = 20.0,
-        person_variance: float = 0.001,
+        person_variance: float | NDArray[np.float64] = 0.001,
         noise_variance: float = 0.01,
         n_propensity_samples: int = 100,
         exploration: float = 1.0,
+        random_effects: bool = False,
         seed: int | None = 42,
     ) -> None:
         self.n_features = n_features
@@ -138,6 +147,7 @@ class ThompsonPolicy:
         self.noise_variance = noise_variance
         self.n_propensity_samples = n_propensity_samples
         self.exploration = exploration
+        self.random_effects = random_effects
         self.seed = seed
         self._validate()
         self._rng = np.random.default_rng(seed)
@@ -147,8 +157,10 @@ class ThompsonPolicy:
         if self.prior_mean.shape != (self.n_features,):
             raise ValueError(f"The prior mean must have {self.n_features} values.")
         for name in ("population_strength", "person_variance", "noise_variance"):
-            if getattr(self, name) <= 0:
+            if np.any(np.asarray(getattr(self, name)) <= 0):
                 raise ValueError(f"The value of {name} must be above zero.")
+        if np.shape(self.person_variance) not in ((), (self.n_features,)):
+            raise ValueError(f"The person_variance must be one value or {self.n_features} values.")
         if not 0 <= self.exploration <= 10:
             raise ValueError("The value of exploration must be between 0 and 10.")
         if self.n_propensity_samples < 1:
@@ -174,8 +186,9 @@ class ThompsonPolicy:
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Posterior mean and precision of one person's weights."""
         mu_pop = self.population_mean(population)
-        precision = np.eye(self.n_features) / self.person_variance + person.A / self.noise_variance
-        rhs = mu_pop / self.person_variance + person.b / self.noise_variance
+        tau2 = self._person_variances()
+        precision = np.diag(1.0 / tau2) + person.A / self.noise_variance
+        rhs = mu_pop / tau2 + person.b / self.noise_variance
         mean = np.linalg.solve(precision, rhs).astype(np.float64)
         return mean, precision
 
@@ -214,8 +227,47 @@ class ThompsonPolicy:
         reward: float,
     ) -> None:
         """Add one observed outcome to the person's and the population's statistics."""
-        outer = np.outer(phi_row, phi_row)
-        for stats in (person, population):
-            stats.A += outer
-            stats.b += phi_row * reward
-            stats.n += 1
+        if not self.random_effects:
+            for stats in (person, population):
+                _add(stats, phi_row, reward)
+            return
+        if person is population:
+            raise ValueError("With random effects, a person's statistics must not be the population's.")
+        before = self.population_share(person)
+        _add(person, phi_row, reward)
+        after = self.population_share(person)
+        population.A += after.A - before.A
+        population.b += after.b - before.b
+        population.n += 1
+
+    def population_share(self, person: SufficientStats) -> SufficientStats:
+        """What a person's statistics add to the population's: all of them when pooled; with random
+        effects, ``(I + A tau2 / sigma2)^-1 (A, b)``, what the person's own weights leave unexplained.
+
+        With ``tau2 = diag(t)`` this is ``sigma2 X' (sigma2 I + X tau2 X')^-1 (X, y)``, the person's
+        outcomes weighed by the inverse of their covariance under the model. Forgetting a person
+        subtracts exactly this (see ``services.policy_state.forget``).
+
+        >>> policy = ThompsonPolicy(n_features=1, prior_mean=np.zeros(1), person_variance=0.01,
+        ...                         noise_variance=0.01, random_effects=True)
+        >>> person, everyone = policy.new_stats(), policy.new_stats()
+        >>> for _ in range(9):
+        ...     policy.learn_one(person, everyone, np.ones(1), 1.0)
+        >>> round(float(everyone.A[0, 0]), 6)  # pooled, the nine ratings would count 9
+        0.9
+        """
+        if not self.random_effects:
+            return person
+        scaled = np.eye(self.n_features) + person.A * (self._person_variances() / self.noise_variance)
+        solved = np.linalg.solve(scaled, np.column_stack([person.A, person.b])).astype(np.float64)
+        shared_a = solved[:, :-1]
+        return SufficientStats((shared_a + shared_a.T) / 2, solved[:, -1].copy(), person.n)
+
+    def _person_variances(self) -> NDArray[np.float64]:
+        return np.broadcast_to(np.asarray(self.person_variance, dtype=np.float64), (self.n_features,))
+
+
+def _add(stats: SufficientStats, phi_row: NDArray[np.float64], reward: float) -> None:
+    stats.A += np.outer(phi_row, phi_row)
+    stats.b += phi_row * reward
+    stats.n += 1

@@ -52,7 +52,7 @@ from attunement.domain.support import (
 from attunement.personalize.policy import SufficientStats, ThompsonPolicy
 
 SUPPORT_FEATURES_VERSION = "s2"
-SUPPORT_POLICY_VERSION = f"pair-lints-{SUPPORT_FEATURES_VERSION}"
+SUPPORT_POLICY_VERSION = f"pair-lints-re-{SUPPORT_FEATURES_VERSION}"
 N_KINDS, N_FAMILIES, N_CONTEXTS = len(SUPPORT_KINDS), len(EMOTION_FAMILIES), len(STRESS_CONTEXTS)
 _KIND0 = 4
 _FAMILY0 = _KIND0 + N_KINDS
@@ -62,8 +62,13 @@ PRIOR_WEIGHTS = {"bias": 0.5, "stance": 0.25, "usually_helps": 0.4, "stance_else
 # Indicator values: with one isotropic prior, an indicator of value s has prior variance s^2 tau^2, so
 # these set how readily the pair's weights move per kind, per (kind, family) and per (kind, context).
 KIND_SCALE, FAMILY_SCALE, CONTEXT_SCALE = 1.0, 0.5, 0.5
-EXPLORATION = 0.3
+EXPLORATION = 0.15
 """Share of the posterior's spread in each draw (see :class:`SupportChooser`)."""
+PAIR_VARIANCES = {"map": 0.003, "kind": 0.01, "family": 1e-5, "context": 0.005}
+"""How far a pair's weights may move from everyone's, per block of features: the map's four
+(bias, stance, usually helps, stance elsewhere), the kind, the (kind, emotion family) and the
+(kind, stress context) indicators. A person's likes and dislikes vary most from pair to pair;
+what helps with an emotion is much the same for everyone, so it is learned for everyone."""
 
 
 def support_prior_mean() -> NDArray[np.float64]:
@@ -72,6 +77,19 @@ def support_prior_mean() -> NDArray[np.float64]:
     mean[0], mean[1], mean[2] = PRIOR_WEIGHTS["bias"], PRIOR_WEIGHTS["stance"], PRIOR_WEIGHTS["usually_helps"]
     mean[3] = PRIOR_WEIGHTS["stance_elsewhere"]
     return mean
+
+
+def support_pair_variance(variances: Mapping[str, float] = PAIR_VARIANCES) -> NDArray[np.float64]:
+    """The prior variance of each of a pair's weights around everyone's, from per-block values.
+
+    >>> tau2 = support_pair_variance()
+    >>> float(tau2[0]), float(tau2[_KIND0]), float(tau2[_FAMILY0]), float(tau2[-1])
+    (0.003, 0.01, 1e-05, 0.005)
+    """
+    tau2 = np.empty(N_SUPPORT_FEATURES)
+    tau2[:_KIND0], tau2[_KIND0:_FAMILY0] = variances["map"], variances["kind"]
+    tau2[_FAMILY0:_CONTEXT0], tau2[_CONTEXT0:] = variances["family"], variances["context"]
+    return tau2
 
 
 def kind_leanings(
@@ -131,23 +149,24 @@ class SupportChooser:
     """The pair bandit: :class:`ThompsonPolicy` over :func:`support_features`.
 
     ``pair_variance`` is how far a pair's weights may move from everyone's
-    (larger: the pair's own ratings count sooner); ``noise_variance`` is the
-    spread of one rating (a 1-5 rating with a standard deviation of about
-    0.8 is 0.04 on the 0-1 reward scale); ``exploration`` scales the
+    (larger: the pair's own ratings count sooner; one value, or one per
+    feature, by default :data:`PAIR_VARIANCES` per block); ``noise_variance``
+    is the spread of one rating (a 1-5 rating with a standard deviation of
+    about 0.8 is 0.04 on the 0-1 reward scale); ``exploration`` scales the
     posterior spread of each draw. The support map already points somewhere
     sensible and a pair checks in a few times a week, so exploring at full
-    posterior spread costs more felt support than it teaches: at 0.3 the
-    pair bandit beat the static map by 1.128 instead of 1.098, and no longer
-    trails it when the map is right. Defaults were chosen with
-    ``bench/partners.py`` (150 couples, seeds 1-4) from pair variance
-    0.002-0.05, noise variance 0.01-0.2, exploration 0-1 and indicator
-    scales 0-3.
+    posterior spread costs more felt support than it teaches. Everyone's
+    weights are a random-effects estimate (``random_effects`` of
+    :class:`ThompsonPolicy`): a pair that rates often does not pull them
+    towards its own tastes. Defaults were chosen with ``bench/partners.py``
+    (150 couples, seeds 1-4) from pair variances 0.00001-0.05, noise
+    variance 0.01-0.2, exploration 0-1 and indicator scales 0-3.
     """
 
     def __init__(
         self,
         *,
-        pair_variance: float = 0.003,
+        pair_variance: float | NDArray[np.float64] | None = None,
         noise_variance: float = 0.05,
         exploration: float = EXPLORATION,
         population_strength: float = 50.0,
@@ -157,9 +176,10 @@ class SupportChooser:
             n_features=N_SUPPORT_FEATURES,
             prior_mean=support_prior_mean(),
             population_strength=population_strength,
-            person_variance=pair_variance,
+            person_variance=support_pair_variance() if pair_variance is None else pair_variance,
             noise_variance=noise_variance,
             exploration=exploration,
+            random_effects=True,
             seed=seed,
         )
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from attunement.personalize.policy import SufficientStats, ThompsonPolicy
+from attunement.personalize.support import SUPPORT_POLICY_VERSION, SupportChooser
 from attunement.store import repositories as repo
 from attunement.store.tables import PolicyStateRow
 
@@ -62,20 +63,31 @@ def save_stats(
 
 
 def forget(session: Session, person_id: str) -> int:
-    """Delete the person's statistics and subtract them from everyone's, which they were added to.
+    """Delete the person's statistics and subtract from everyone's what they added there.
 
-    Each outcome was added to the person's (or their pair's) statistics and to the shared ones
-    at the same time, so the subtraction removes exactly their share. Returns how many outcomes
+    Each outcome was added to the person's (or their pair's) statistics and, at the same time, to
+    the shared ones: all of it for practice, and for support the pair's share of it
+    (:meth:`ThompsonPolicy.population_share`, which depends only on the pair's own statistics).
+    So the subtraction removes exactly what they taught everyone. Returns how many outcomes
     were forgotten.
     """
     forgotten = 0
+    support_policy = SupportChooser().policy
     for row in session.scalars(select(PolicyStateRow).where(PolicyStateRow.person_id == person_id)).all():
-        shared_key = SUPPORT_POPULATION_KEY if row.key.startswith("support:") else repo.POPULATION_KEY
-        shared = repo.policy_state(session, shared_key, for_update=True)
+        supports = row.key.startswith("support:")
+        shared = repo.policy_state(
+            session, SUPPORT_POPULATION_KEY if supports else repo.POPULATION_KEY, for_update=True
+        )
         mine = SufficientStats.from_bytes(row.stats, row.n_features)
         if shared and (shared.policy_version, shared.n_features) == (row.policy_version, row.n_features):
             everyone = SufficientStats.from_bytes(shared.stats, shared.n_features)
-            left = SufficientStats(everyone.A - mine.A, everyone.b - mine.b, max(everyone.n - mine.n, 0))
+            # Earlier support versions pooled every outcome, as practice does.
+            share = (
+                support_policy.population_share(mine)
+                if row.policy_version == SUPPORT_POLICY_VERSION
+                else mine
+            )
+            left = SufficientStats(everyone.A - share.A, everyone.b - share.b, max(everyone.n - mine.n, 0))
             shared.stats = left.to_bytes()
         forgotten += mine.n
         session.delete(row)
