@@ -3,9 +3,11 @@
 Run ``python bench/partners.py [--couples 400] [--checkins 30] [--wrong 0.35] [--seed 0]``
 (``--exploration 1`` for plain Thompson sampling; ``--plot PATH`` saves each
 policy's mean felt support per check-in as a PNG).
-It prints each policy's mean felt-support reward and, as its last line, one
-JSON object with the figures and the ratios to the static map, measured in
-this run on the same simulated couples and the same random outcomes.
+It prints each policy's mean felt-support reward (over check-ins 11-30 also
+split by whether the map's line for the check-in's kind of stress is right or
+wrong) and, as its last line, one JSON object with the figures and the ratios
+to the static map, measured in this run on the same simulated couples and the
+same random outcomes.
 
 Generative model
 ----------------
@@ -179,6 +181,9 @@ def run(
         ]
     )
     noise = rng.standard_normal((couples, checkins))  # common random numbers for every policy
+    wrong_line = np.array(  # is the map mistaken about this check-in's kind of stress?
+        [[STRESS_CONTEXTS[c] in pair.wrong for c in row] for pair, row in zip(pairs, contexts, strict=True)]
+    )
     names = (
         ["pair bandit", "static map", "LinTS (mabwiser)", "random", "oracle"]
         if lints
@@ -232,6 +237,13 @@ def run(
     }
     for name, r in rewards.items():
         policies[name]["mean_reward_by_checkin"] = [round(float(v), 4) for v in r.mean(axis=0)]
+    in_window = np.zeros_like(wrong_line)
+    in_window[:, late] = True
+    by_map_line = {  # where felt support is lost: where the map is right about the stress, or wrong
+        line: {name: round(float(r[in_window & mask].mean()), 4) for name, r in rewards.items()}
+        for line, mask in (("right", ~wrong_line), ("wrong", wrong_line))
+        if (in_window & mask).any()
+    }
     static = policies["static map"]["mean_reward_11_30"]
     result: dict[str, Any] = {
         "couples": couples,
@@ -246,6 +258,7 @@ def run(
         "ratio_vs_random_11_30": round(
             policies["pair bandit"]["mean_reward_11_30"] / policies["random"]["mean_reward_11_30"], 3
         ),
+        "mean_reward_11_30_by_map_line": by_map_line,
         "decision_p50_ms": round(float(np.percentile(decision_ms, 50)), 3),
         "decision_p99_ms": round(float(np.percentile(decision_ms, 99)), 3),
     }
@@ -322,9 +335,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     )
     if args.plot:
         plot(args.plot, result)
+    lines = result["mean_reward_11_30_by_map_line"]
     for name, figures in result["policies"].items():
         early, late = figures["mean_reward_1_10"], figures["mean_reward_11_30"]
-        print(f"{name:>18}: check-ins 1-10 {early:.3f}, 11-30 {late:.3f}")
+        split = ", ".join(f"{line} {lines[line][name]:.3f}" for line in lines)
+        print(f"{name:>18}: check-ins 1-10 {early:.3f}, 11-30 {late:.3f} (where the map is {split})")
     print(json.dumps(result))
     return result
 

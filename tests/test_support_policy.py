@@ -91,6 +91,9 @@ def test_partners_benchmark_runs_small(tmp_path: Path) -> None:
     assert {"pair bandit", "static map", "LinTS (mabwiser)", "random", "oracle"} == set(policies)
     assert policies["oracle"]["mean_reward_all"] >= max(p["mean_reward_all"] for p in policies.values())
     assert result["ratio_vs_static_map_11_30"] > 0 and result["decision_p99_ms"] > 0
+    # Every check-in gives the oracle the best outcome of the same noise, so it leads on every line.
+    for figures in result["mean_reward_11_30_by_map_line"].values():
+        assert figures["oracle"] >= max(figures.values()) and set(figures) == set(policies)
     curve = policies["pair bandit"]["mean_reward_by_checkin"]
     assert len(curve) == 12 and np.mean(curve) == pytest.approx(
         policies["pair bandit"]["mean_reward_all"], abs=1e-3
@@ -103,4 +106,7 @@ def test_partners_benchmark_compares_plain_thompson_sampling() -> None:
         tempered = module.main(["--couples", "8", "--checkins", "12", "--no-lints"])
         plain = module.main(["--couples", "8", "--checkins", "12", "--no-lints", "--exploration", "1"])
     assert (tempered["exploration"], plain["exploration"]) == (EXPLORATION, 1.0)
+    with contextlib.redirect_stdout(io.StringIO()):
+        faithful = module.main(["--couples", "8", "--checkins", "12", "--no-lints", "--wrong", "0"])
+    assert set(faithful["mean_reward_11_30_by_map_line"]) == {"right"}  # no line of any map is wrong
     assert tempered["policies"]["static map"] == plain["policies"]["static map"]
