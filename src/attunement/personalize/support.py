@@ -59,8 +59,8 @@ _FAMILY0 = _KIND0 + N_KINDS
 _CONTEXT0 = _FAMILY0 + N_KINDS * N_FAMILIES
 N_SUPPORT_FEATURES = _CONTEXT0 + N_KINDS * N_CONTEXTS
 PRIOR_WEIGHTS = {"bias": 0.5, "stance": 0.25, "usually_helps": 0.4, "stance_elsewhere": 0.15}
-# Indicator values: with one isotropic prior, an indicator of value s has prior variance s^2 tau^2, so
-# these set how readily the pair's weights move per kind, per (kind, family) and per (kind, context).
+# Indicator values: an indicator of value s has prior variance s^2 tau^2 (tau^2 of its block in
+# PAIR_VARIANCES), so these also set how readily the weights move per kind, (kind, family), (kind, context).
 KIND_SCALE, FAMILY_SCALE, CONTEXT_SCALE = 1.0, 0.5, 0.5
 EXPLORATION = 0.15
 """Share of the posterior's spread in each draw (see :class:`SupportChooser`)."""
@@ -68,7 +68,9 @@ PAIR_VARIANCES = {"map": 0.003, "kind": 0.01, "family": 1e-5, "context": 0.005}
 """How far a pair's weights may move from everyone's, per block of features: the map's four
 (bias, stance, usually helps, stance elsewhere), the kind, the (kind, emotion family) and the
 (kind, stress context) indicators. A person's likes and dislikes vary most from pair to pair;
-what helps with an emotion is much the same for everyone, so it is learned for everyone."""
+what helps with an emotion is much the same for everyone, so it is learned for everyone.
+They decide each pair's share of everyone's statistics, which deletion subtracts: change
+SUPPORT_POLICY_VERSION with them (and with the noise variance)."""
 
 
 def support_prior_mean() -> NDArray[np.float64]:
@@ -79,16 +81,16 @@ def support_prior_mean() -> NDArray[np.float64]:
     return mean
 
 
-def support_pair_variance(variances: Mapping[str, float] = PAIR_VARIANCES) -> NDArray[np.float64]:
-    """The prior variance of each of a pair's weights around everyone's, from per-block values.
+def support_pair_variance() -> NDArray[np.float64]:
+    """The prior variance of each of a pair's weights around everyone's, from :data:`PAIR_VARIANCES`.
 
     >>> tau2 = support_pair_variance()
     >>> float(tau2[0]), float(tau2[_KIND0]), float(tau2[_FAMILY0]), float(tau2[-1])
     (0.003, 0.01, 1e-05, 0.005)
     """
     tau2 = np.empty(N_SUPPORT_FEATURES)
-    tau2[:_KIND0], tau2[_KIND0:_FAMILY0] = variances["map"], variances["kind"]
-    tau2[_FAMILY0:_CONTEXT0], tau2[_CONTEXT0:] = variances["family"], variances["context"]
+    tau2[:_KIND0], tau2[_KIND0:_FAMILY0] = PAIR_VARIANCES["map"], PAIR_VARIANCES["kind"]
+    tau2[_FAMILY0:_CONTEXT0], tau2[_CONTEXT0:] = PAIR_VARIANCES["family"], PAIR_VARIANCES["context"]
     return tau2
 
 
