@@ -127,6 +127,13 @@ def epitome(encoder: Encoder, data: Path, seed: int) -> dict[str, Any]:
     return out
 
 
+def _encoder(adapter: Path | None) -> Encoder:
+    """An encoder other than the shipped one, with an int8 cache folder of its own: a build removes
+    the other caches in its folder as stale, so sharing one would rebuild on every switch."""
+    folder = CACHE / ("encoder-published" if adapter is None else f"encoder-{adapter.stem}")
+    return Encoder(cache_dir=folder, adapter=adapter)
+
+
 def fine_tuned(data: Path, adapter: Path, fold: int) -> dict[str, Any]:
     """The empathy protocol on EPITOME fold ``fold``: published encoder against ``adapter``."""
     pairs = ds.load_epitome(data / "epitome")
@@ -135,7 +142,7 @@ def fine_tuned(data: Path, adapter: Path, fold: int) -> dict[str, Any]:
     hashes = hashed([e.response_post for e in pairs])
     out: dict[str, Any] = {}
     for name, path in (("published", None), ("fine_tuned", adapter)):
-        x = epitome_input(Encoder(cache_dir=CACHE, adapter=path), pairs)
+        x = epitome_input(_encoder(path), pairs)
         out[name] = {}
         for mechanism in MECHANISMS:
             y = np.array([e.levels[mechanism] for e in pairs], dtype=np.int64)
@@ -225,7 +232,7 @@ def main() -> None:
     if args.adapter:
         result["empathy_fine_tuned"] = fine_tuned(args.data, args.adapter, args.fold)
     else:  # the shipped encoder has seen four folds of five: compare the protocols on the published one
-        result["empathy"] = epitome(Encoder(cache_dir=CACHE, adapter=None), args.data, args.seed)
+        result["empathy"] = epitome(_encoder(None), args.data, args.seed)
     print(json.dumps(result))
 
 
