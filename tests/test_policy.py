@@ -231,7 +231,7 @@ def test_one_persons_many_ratings_move_everyone_less_than_many_peoples() -> None
     assert one.A[0, 0] == pytest.approx(50 / (1 + 50 * 0.02 / 0.04))
     assert crowd.A[0, 0] == pytest.approx(50 / (1 + 0.02 / 0.04))
     assert policy.population_mean(one)[0] < policy.population_mean(crowd)[0] - 0.2
-    pooled = ThompsonPolicy(n_features=3, prior_mean=np.zeros(3), noise_variance=0.04)
+    pooled = ThompsonPolicy(n_features=3, prior_mean=np.zeros(3), noise_variance=0.04, random_effects=False)
     assert pooled.population_share(person) is person  # pooled: everything counts
 
 

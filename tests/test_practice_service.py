@@ -11,6 +11,7 @@ from attunement.config import Settings
 from attunement.domain import Modality, Skill
 from attunement.domain.consent import Purpose
 from attunement.errors import InvalidInputError, NotFoundError
+from attunement.personalize.policy import POLICY_VERSION
 from attunement.services import PracticeService, seed_demo
 from attunement.store.tables import FeedbackEventRow, PolicyStateRow, RecommendationRow
 from tests.conftest import neutral_answers
@@ -29,7 +30,7 @@ def test_a_suggestion_is_logged_with_propensity_and_reasons(service: PracticeSer
         assert row is not None
         assert 0 < row.propensity <= 1
         assert suggestion.exercise.id in row.candidates
-        assert row.policy_version.startswith("lints-pop")
+        assert row.policy_version == POLICY_VERSION
         assert len(row.features) > 10
 
 

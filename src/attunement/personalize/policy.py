@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 
 from attunement.personalize.features import FEATURES_VERSION, N_FEATURES, column
 
-POLICY_VERSION = f"lints-pop-{FEATURES_VERSION}"
+POLICY_VERSION = f"lints-re-{FEATURES_VERSION}"
 
 
 def expert_prior_mean() -> NDArray[np.float64]:
@@ -118,12 +118,14 @@ class ThompsonPolicy:
         Scaling the spread down often earns more when the prior is good and
         the horizon short (Chapelle and Li, 2011).
     random_effects
-        How a person's outcomes count in the population's statistics. False
-        (pooled): each outcome counts as if from a new person. True: each
-        person adds what their own weights do not already explain, so the
-        population mean is the generalized least-squares estimate of the model
-        above (``theta_p ~ N(mu_pop, tau2)``) and one person's many ratings
-        weigh less than as many people's; see :meth:`population_share`.
+        How a person's outcomes count in the population's statistics. True
+        (default): each person adds what their own weights do not already
+        explain, so the population mean is the generalized least-squares
+        estimate of the model above (``theta_p ~ N(mu_pop, tau2)``) and one
+        person's many ratings weigh less than as many people's; see
+        :meth:`population_share`. False (pooled): each outcome counts as if
+        from a new person, so the people who practise most pull everyone's
+        weights towards their own tastes.
     seed
         Seed of the random generator; ``None`` for fresh randomness.
     """
@@ -137,7 +139,7 @@ class ThompsonPolicy:
         noise_variance: float = 0.01,
         n_propensity_samples: int = 100,
         exploration: float = 1.0,
-        random_effects: bool = False,
+        random_effects: bool = True,
         seed: int | None = 42,
     ) -> None:
         self.n_features = n_features

@@ -181,7 +181,6 @@ class SupportChooser:
             person_variance=support_pair_variance() if pair_variance is None else pair_variance,
             noise_variance=noise_variance,
             exploration=exploration,
-            random_effects=True,
             seed=seed,
         )
 

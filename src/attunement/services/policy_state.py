@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from attunement.personalize.policy import SufficientStats, ThompsonPolicy
+from attunement.personalize.policy import POLICY_VERSION, SufficientStats, ThompsonPolicy
 from attunement.personalize.support import SUPPORT_POLICY_VERSION, SupportChooser
 from attunement.store import repositories as repo
 from attunement.store.tables import PolicyStateRow
@@ -66,30 +66,32 @@ def forget(session: Session, person_id: str) -> int:
     """Delete the person's statistics and subtract from everyone's what they added there.
 
     Each outcome was added to the person's (or their pair's) statistics and, at the same time, to
-    the shared ones: all of it for practice, and for support the pair's share of it
-    (:meth:`ThompsonPolicy.population_share`, which depends only on the pair's own statistics).
+    the shared ones, as much of it as the person's own weights leave unexplained
+    (:meth:`ThompsonPolicy.population_share`, which depends only on the person's own statistics).
     So the subtraction removes exactly what they taught everyone. Returns how many outcomes
     were forgotten.
     """
     forgotten = 0
-    support_policy = SupportChooser().policy
     for row in session.scalars(select(PolicyStateRow).where(PolicyStateRow.person_id == person_id)).all():
-        supports = row.key.startswith("support:")
-        shared = repo.policy_state(
-            session, SUPPORT_POPULATION_KEY if supports else repo.POPULATION_KEY, for_update=True
-        )
+        shared_key = SUPPORT_POPULATION_KEY if row.key.startswith("support:") else repo.POPULATION_KEY
+        shared = repo.policy_state(session, shared_key, for_update=True)
         mine = SufficientStats.from_bytes(row.stats, row.n_features)
         if shared and (shared.policy_version, shared.n_features) == (row.policy_version, row.n_features):
             everyone = SufficientStats.from_bytes(shared.stats, shared.n_features)
-            # Earlier support versions pooled every outcome, as practice does.
-            share = (
-                support_policy.population_share(mine)
-                if row.policy_version == SUPPORT_POLICY_VERSION
-                else mine
-            )
+            share = _share(row.policy_version, mine)
             left = SufficientStats(everyone.A - share.A, everyone.b - share.b, max(everyone.n - mine.n, 0))
             shared.stats = left.to_bytes()
         forgotten += mine.n
         session.delete(row)
     session.flush()
     return forgotten
+
+
+def _share(version: str, mine: SufficientStats) -> SufficientStats:
+    """What ``mine`` added to everyone's statistics under the policy of ``version``: practice's and
+    support's default policies (the services use no other); all of it for earlier, pooled versions."""
+    if version == POLICY_VERSION:
+        return ThompsonPolicy().population_share(mine)
+    if version == SUPPORT_POLICY_VERSION:
+        return SupportChooser().policy.population_share(mine)
+    return mine
