@@ -35,6 +35,9 @@ from numpy.typing import NDArray
 from attunement.personalize.features import FEATURES_VERSION, N_FEATURES, column
 
 POLICY_VERSION = f"lints-re-{FEATURES_VERSION}"
+"""The practice policy's features and how everyone's statistics are kept (random effects, with the
+default variances). Deletion subtracts each person's share as this version computes it, so change
+it with either."""
 
 
 def expert_prior_mean() -> NDArray[np.float64]:
