@@ -186,10 +186,10 @@ def test_the_track_record_feature_carries_everyones_outcomes() -> None:
     assert not phi[1:, column("track_record")].any()
 
 
-def _random_effects_policy(n_features: int = 3) -> ThompsonPolicy:
+def _random_effects_policy() -> ThompsonPolicy:
     return ThompsonPolicy(
-        n_features=n_features,
-        prior_mean=np.zeros(n_features),
+        n_features=3,
+        prior_mean=np.zeros(3),
         person_variance=np.array([0.02, 0.005, 0.0001]),
         noise_variance=0.04,
         random_effects=True,
