@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 
 from attunement.domain.support import (
+    STRESS_CONTEXTS,
+    SUPPORT_KINDS,
     EmotionFamily,
     MapEntry,
     StressContext,
@@ -88,9 +90,14 @@ def test_partners_benchmark_runs_small(tmp_path: Path) -> None:
     assert (tmp_path / "c.png").read_bytes().startswith(b"\x89PNG")
     assert json.loads(out.getvalue().strip().splitlines()[-1]) == result
     policies = result["policies"]
-    assert {"pair bandit", "static map", "LinTS (mabwiser)", "random", "oracle"} == set(policies)
+    assert {"pair bandit", "static map", "LinTS (mabwiser)", "random", "informed", "oracle"} == set(policies)
     assert policies["oracle"]["mean_reward_all"] >= max(p["mean_reward_all"] for p in policies.values())
     assert result["ratio_vs_static_map_11_30"] > 0 and result["decision_p99_ms"] > 0
+    informed, static = policies["informed"]["mean_reward_11_30"], policies["static map"]["mean_reward_11_30"]
+    assert result["ratio_informed_vs_static_map_11_30"] == pytest.approx(informed / static, abs=1e-3)
+    assert result["share_of_informed_gain_11_30"] == pytest.approx(
+        (policies["pair bandit"]["mean_reward_11_30"] - static) / (informed - static), abs=1e-3
+    )
     # Every check-in gives the oracle the best outcome of the same noise, so it leads on every line.
     for figures in result["mean_reward_11_30_by_map_line"].values():
         assert figures["oracle"] >= max(figures.values()) and set(figures) == set(policies)
@@ -110,3 +117,20 @@ def test_partners_benchmark_compares_plain_thompson_sampling() -> None:
         faithful = module.main(["--couples", "8", "--checkins", "12", "--no-lints", "--wrong", "0"])
     assert set(faithful["mean_reward_11_30_by_map_line"]) == {"right"}  # no line of any map is wrong
     assert tempered["policies"]["static map"] == plain["policies"]["static map"]
+
+
+def test_partners_informed_reference_knows_likes_and_family_help_and_lets_the_map_break_ties() -> None:
+    module = load_bench("partners")
+    rng, ties = np.random.default_rng(5), 0
+    for _ in range(20):
+        couple = module.make_couple(rng, 0.35)
+        for context in STRESS_CONTEXTS:
+            for family in range(len(EmotionFamily)):
+                score = couple.person + module.FAMILY_HELP[family]
+                best = np.flatnonzero(np.isclose(score, score.max()))
+                k = module.informed_choice(couple, context, family)
+                assert k in best
+                stances = [couple.stated.stance(context, SUPPORT_KINDS[b]) for b in best]
+                assert couple.stated.stance(context, SUPPORT_KINDS[k]) == max(stances)
+                ties += len(set(stances)) > 1
+    assert ties > 0  # the map did break some ties
