@@ -189,7 +189,7 @@ def finetune(data: Path, epochs: int, lr: float, hold_out: int | None, bf16: boo
     turn_ids = tokens([t.reply or "" for t in turns])
     strategies = torch.tensor([t.label for t in turns])
     nexts = ds.next_strategy_examples(dialogues)
-    context_ids = tokens([conversation_text([(t.speaker, t.text) for t in e.context]) for e in nexts])
+    context_ids = tokens([conversation_text(e.turns) for e in nexts])
     next_seeker_ids = tokens([e.last_seeker_text for e in nexts])
     histories = torch.tensor(np.stack([strategy_history(e.previous_strategies) for e in nexts]))
     next_labels = torch.tensor([e.label for e in nexts])

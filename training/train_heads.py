@@ -521,7 +521,7 @@ def train_empathy(encoder: Encoder, data: Path) -> dict[str, object]:
 def _strategy_features(
     encoder: Encoder, examples: Sequence[ds.StrategyExample], name: str
 ) -> tuple[Array, Array, Array]:
-    contexts = [conversation_text([(t.speaker, t.text) for t in e.context]) for e in examples]
+    contexts = [conversation_text(e.turns) for e in examples]
     seeker = [e.last_seeker_text for e in examples]
     replies = [e.reply or "" for e in examples]
     fc, _ = encode(encoder, contexts, f"esconv-context-{name}")
@@ -547,7 +547,7 @@ def train_strategy(encoder: Encoder, data: Path) -> dict[str, object]:
                 fc, fs, _ = _strategy_features(encoder, split, f"next-{name}")
                 hist = np.stack([strategy_history(e.previous_strategies, n) for e in split])
                 xs.append(next_strategy_input(fc, fs, hist))
-                texts.append([lexical_context([(t.speaker, t.text) for t in e.context]) for e in split])
+                texts.append([lexical_context(e.turns) for e in split])
             else:
                 fr, _ = encode(encoder, [e.reply or "" for e in split], f"esconv-reply-{name}")
                 seeker = [e.last_seeker_text for e in split]

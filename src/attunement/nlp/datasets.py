@@ -183,6 +183,15 @@ class StrategyExample:
         return STRATEGIES[self.label]
 
     @property
+    def turns(self) -> list[tuple[str, str]]:
+        """``context`` as (speaker, text) pairs, the input of :func:`~attunement.nlp.tasks.conversation_text`.
+
+        >>> StrategyExample((Turn("seeker", "Work."),), None, 0).turns
+        [('seeker', 'Work.')]
+        """
+        return [(t.speaker, t.text) for t in self.context]
+
+    @property
     def last_seeker_text(self) -> str:
         """The seeker's last turn in ``context`` ("" when the seeker has not spoken yet).
 

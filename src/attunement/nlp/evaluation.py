@@ -84,14 +84,14 @@ def next_strategy_logits(
     advance: Advance | None = None,
 ) -> NDArray[np.float32]:
     """The next-strategy head's scores of each strategy for each example, (n, 8), class biases included."""
-    contexts = [conversation_text([(t.speaker, t.text) for t in e.context]) for e in examples]
+    contexts = [conversation_text(e.turns) for e in examples]
     seekers = [e.last_seeker_text for e in examples]
     f, _ = _encode(encoder, contexts + seekers, advance, 0, 2 * len(examples))
     n = len(examples)
     history = np.stack([strategy_history(e.previous_strategies, len(STRATEGIES)) for e in examples])
     return lexical["next_strategy"].blend(
         heads["next_strategy"].logits(next_strategy_input(f[:n], f[n:], history)),
-        [lexical_context([(t.speaker, t.text) for t in e.context]) for e in examples],
+        [lexical_context(e.turns) for e in examples],
     )
 
 
