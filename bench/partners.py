@@ -83,6 +83,9 @@ FAMILY_BONUS = {
     EmotionFamily.GLAD: (K.TOGETHER, K.REASSURANCE),
     EmotionFamily.UNSURE: (K.LISTENING,),
 }
+FAMILY_HELP = np.array(  # (family, kind): +0.15 where the kind helps most people with that emotion
+    [[0.15 * (kind in FAMILY_BONUS[family]) for kind in SUPPORT_KINDS] for family in EMOTION_FAMILIES]
+)
 FAMILY_GIVEN_CONTEXT = {  # probabilities over EMOTION_FAMILIES (sad, anxious, angry, glad, unsure)
     StressContext.WORK: (0.2, 0.35, 0.25, 0.1, 0.1),
     StressContext.FAMILY: (0.3, 0.2, 0.3, 0.1, 0.1),
@@ -102,7 +105,7 @@ class Couple:
     utility: NDArray[np.float64]
     """(context, family, kind) expected utility."""
     person: NDArray[np.float64]
-    """Per kind, the stable like (+0.3) or dislike (-0.3) of every kind of stress."""
+    """Per kind of support, what holds in every kind of stress: liked +0.3, disliked -0.3, else 0."""
     stated: SupportMap
     wrong: tuple[StressContext, ...]
 
@@ -119,11 +122,7 @@ def make_couple(rng: np.random.Generator, wrong_share: float) -> Couple:
         extra = rng.integers(n_k)
         base = person + rng.normal(0, 0.08, n_k)
         base[extra] += 0.15
-        for f, family in enumerate(EMOTION_FAMILIES):
-            u = base.copy()
-            for kind in FAMILY_BONUS[family]:
-                u[SUPPORT_KINDS.index(kind)] += 0.15
-            utility[c, f] = u
+        utility[c] = base + FAMILY_HELP
         ranked = [int(k) for k in np.argsort(-base)]
         stated_helps, stated_not = ranked[:2], ranked[-1:]
         if rng.random() < wrong_share:  # mistaken about this kind of stress
@@ -143,13 +142,11 @@ def static_choice(couple: Couple, context: StressContext) -> int:
     return int(np.argmax(stances))  # argmax keeps the first of ties: the fixed order
 
 
-FAMILY_HELP = np.array(
-    [[0.15 * (kind in FAMILY_BONUS[family]) for kind in SUPPORT_KINDS] for family in EMOTION_FAMILIES]
-)
-
-
 def informed_choice(couple: Couple, context: StressContext, family: int) -> int:
-    """The informed reference: stable likes plus what helps the emotion family; the map breaks ties."""
+    """The informed reference: stable likes plus what helps the emotion family; the map breaks ties.
+
+    Both come in steps of 0.15, so the map's stance, at 0.01, only decides between equals.
+    """
     stances = np.array([couple.stated.stance(context, kind) for kind in SUPPORT_KINDS])
     return int(np.argmax(couple.person + FAMILY_HELP[family] + 0.01 * stances))
 
