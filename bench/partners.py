@@ -94,7 +94,6 @@ FAMILY_GIVEN_CONTEXT = {  # probabilities over EMOTION_FAMILIES (sad, anxious, a
     StressContext.LOSS: (0.7, 0.1, 0.05, 0.05, 0.1),
     StressContext.EVERYDAY: (0.1, 0.15, 0.4, 0.15, 0.2),
 }
-ORDER = SUPPORT_KINDS  # the static map's tie-break
 TARGET = 1.15  # felt support against the static map over check-ins 11-30
 
 
@@ -137,9 +136,14 @@ def make_couple(rng: np.random.Generator, wrong_share: float) -> Couple:
     return Couple(utility, person, SupportMap(entries), tuple(wrong))
 
 
+def map_stances(couple: Couple, context: StressContext) -> NDArray[np.float64]:
+    """The stated map's stance on every kind of support for ``context``, in :data:`SUPPORT_KINDS` order."""
+    return np.array([couple.stated.stance(context, kind) for kind in SUPPORT_KINDS], dtype=float)
+
+
 def static_choice(couple: Couple, context: StressContext) -> int:
-    stances = [couple.stated.stance(context, kind) for kind in ORDER]
-    return int(np.argmax(stances))  # argmax keeps the first of ties: the fixed order
+    # argmax keeps the first of ties: SUPPORT_KINDS's order (listening, reassurance, reflection, ...)
+    return int(np.argmax(map_stances(couple, context)))
 
 
 def informed_choice(couple: Couple, context: StressContext, family: int) -> int:
@@ -147,8 +151,7 @@ def informed_choice(couple: Couple, context: StressContext, family: int) -> int:
 
     Both come in steps of 0.15, so the map's stance, at 0.01, only decides between equals.
     """
-    stances = np.array([couple.stated.stance(context, kind) for kind in SUPPORT_KINDS])
-    return int(np.argmax(couple.person + FAMILY_HELP[family] + 0.01 * stances))
+    return int(np.argmax(couple.person + FAMILY_HELP[family] + 0.01 * map_stances(couple, context)))
 
 
 class LinTSPeer:
@@ -162,9 +165,8 @@ class LinTSPeer:
 
     @staticmethod
     def context(couple: Couple, stress: StressContext, family: EmotionFamily) -> NDArray[np.float64]:
-        row = [couple.stated.stance(stress, kind) for kind in SUPPORT_KINDS]
-        row += [float(family == f) for f in EMOTION_FAMILIES] + [float(stress == c) for c in STRESS_CONTEXTS]
-        return np.array([row], dtype=float)
+        row = [float(family == f) for f in EMOTION_FAMILIES] + [float(stress == c) for c in STRESS_CONTEXTS]
+        return np.concatenate([map_stances(couple, stress), row])[None, :]
 
     def choose(self, x: NDArray[np.float64], rng: np.random.Generator) -> int:
         if not self.fitted:
