@@ -28,6 +28,7 @@ import importlib.util
 import json
 import logging
 import os
+import platform
 import struct
 import tempfile
 import threading
@@ -147,11 +148,42 @@ def model_key(model_dir: Path, adapter: Path | None) -> str:
     return f"{digest}-{weights_path.stat().st_size if weights_path.exists() else 0}"
 
 
+def int8_saturates(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Whether this CPU's int8 matrix products can saturate: an x86 CPU without VNNI.
+
+    There, ONNX Runtime multiplies uint8 activations by int8 weights in pairs summed into 16 bits
+    (``vpmaddubsw``), which can overflow; weights quantized to 7 bits (``reduce_range``) cannot.
+    On an AVX2-only AMD EPYC this cut the gap between a batch's and one text's scores from 0.10
+    to 0.04 with the same GoEmotions dev macro-F1 (0.522). When ``cpuinfo`` cannot be read on
+    an x86 CPU, the safe answer is yes.
+
+    >>> import tempfile
+    >>> x86 = platform.machine().lower() in {"x86_64", "amd64", "i386", "i686"}
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     info = Path(folder) / "cpuinfo"
+    ...     _ = info.write_text("flags : fpu avx2 avx512f avx512_vnni")
+    ...     with_vnni = int8_saturates(info)
+    ...     _ = info.write_text("flags : fpu avx2")
+    ...     without = int8_saturates(info)
+    >>> (with_vnni, without) == ((False, True) if x86 else (False, False))
+    True
+    """
+    if platform.machine().lower() not in {"x86_64", "amd64", "i386", "i686"}:
+        return False
+    try:
+        flags = next((line for line in cpuinfo.read_text().splitlines() if line.startswith("flags")), "")
+    except OSError:
+        return True
+    return not {"avx512_vnni", "avx_vnni", "amx_int8"} & set(flags.split())
+
+
 def _build_model(
     model_dir: Path, quantized: bool, cache_dir: Path | None, adapter: Path | None, key: str
 ) -> bytes | str:
     """The ONNX model to load: a path to the cached int8 file (named by ``key``), or fp32 bytes."""
     weights_path = model_dir / "model.safetensors"
+    seven_bits = int8_saturates()
+    key += "-r7" if seven_bits else ""
     cached = (cache_dir / f"encoder-int8-optimized-{key}.onnx") if cache_dir else None
     if quantized and cached is not None and cached.exists():
         return str(cached)
@@ -200,6 +232,7 @@ def _build_model(
                 weight_type=QuantType.QInt8,
                 op_types_to_quantize=["MatMul"],
                 per_channel=True,
+                reduce_range=seven_bits,
             )
         finally:
             logging.disable(logging.NOTSET)
