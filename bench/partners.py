@@ -33,7 +33,9 @@ after the suggested support the partner rates how supported they felt,
 Policies
 --------
 * **pair bandit**: attunement's :class:`SupportChooser` (tempered Thompson
-  sampling per pair, prior from the map, population learning across couples);
+  sampling per pair, prior from the map read as a whole with the pair's
+  ratings by :mod:`attunement.personalize.support_beliefs`, population
+  learning across couples);
 * **static map**: the kind the map rates best for the context (+1 helps, -1
   not), ties broken by the overall order listening, reassurance, reflection,
   ...; it never learns;
@@ -43,9 +45,10 @@ Policies
   reference, which knows what a partner's ratings could teach over many
   check-ins but not one kind of stress's own details: the partner's stable
   likes and dislikes and what helps each emotion family (the map's line
-  breaks ties). Its ratio to the static map is about as high as a learner's
-  can get within 30 check-ins here; the share of its gain that the pair
-  bandit reaches is printed.
+  breaks ties). The share of its gain that the pair bandit reaches is
+  printed. It is not a ceiling: a learner that also reads each kind of
+  stress's details from the map's right lines can pass it
+  (``docs/benchmarks.md``).
 
 Couples check in round-robin, so the population prior learns as couples do.
 """
@@ -73,7 +76,7 @@ from attunement.domain.support import (
     SupportKind,
     SupportMap,
 )
-from attunement.personalize.support import EXPLORATION, SupportChooser, SupportContext, support_features
+from attunement.personalize.support import EXPLORATION, SupportChooser, SupportContext
 
 K = SupportKind
 FAMILY_BONUS = {
@@ -228,7 +231,7 @@ def run(
             decision_ms.append((time.perf_counter() - began) * 1000)
             k = SUPPORT_KINDS.index(choice.kind)
             reward = outcome(k)
-            chooser.learn(pair_stats[i], population, support_features(context)[k], reward)
+            chooser.learn(pair_stats[i], population, choice.features, reward)
             rewards["pair bandit"][i, t] = reward
             rewards["static map"][i, t] = outcome(static_choice(couple, stress))
             rewards["random"][i, t] = outcome(int(random_rng.integers(len(SUPPORT_KINDS))))

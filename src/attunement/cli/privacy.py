@@ -90,7 +90,7 @@ def beliefs(person: PersonOption = None) -> None:
         lean.add_row(leaning.label, f"{leaning.everyone:+.3f}", f"{leaning.learned:+.3f}")
     out.print(lean)
     if found.support:
-        out.print(f"\nWhat your ratings of your partner's support taught ({found.support_ratings} ratings):")
+        out.print(f"\nWhat your support map and ratings taught ({found.support_ratings} ratings):")
         for leaning in found.support:
             out.print(f"  {leaning.label}: {leaning.yours:+.3f} (everyone: {leaning.everyone:+.3f})")
     out.print("\nForget all of it with: attune privacy reset")

@@ -164,17 +164,6 @@ class SupportMap:
             return 0
         return 1 if kind in entry.helps else -1 if kind in entry.not_helpful else 0
 
-    def stance_elsewhere(self, context: StressContext, kind: SupportKind) -> float:
-        """The mean :meth:`stance` of ``kind`` over the map's other kinds of stress (0 when there are none).
-
-        >>> helps = frozenset({SupportKind.LISTENING})
-        >>> m = SupportMap({c: MapEntry(c, helps) for c in (StressContext.WORK, StressContext.FAMILY)})
-        >>> m.stance_elsewhere(StressContext.HEALTH, SupportKind.LISTENING)
-        1.0
-        """
-        others = [c for c in self.entries if c != context]
-        return sum(self.stance(c, kind) for c in others) / len(others) if others else 0.0
-
 
 @dataclass(frozen=True)
 class SupportKindGuide:

@@ -1,17 +1,23 @@
 """Which kind of support to offer now: a Thompson-sampling bandit per pair, started from the support map.
 
 A decision is made when the supported partner checks in. Every kind of support
-is scored from features of (the check-in, the kind):
+is scored from features of (the check-in, the kind), two of them read from
+:mod:`~attunement.personalize.support_beliefs`, which weighs the whole map and
+the pair's ratings so far:
 
 * ``bias``: 1;
 * ``stance``: +1 when the supported partner's map says this kind helps with
-  this kind of stress, -1 when it says it does not, 0 when the map is silent;
+  this kind of stress, -1 when it says it does not, 0 when the map is silent,
+  times the probability that this line of the map is fair to them (a line
+  that the other lines and the ratings contradict counts for little);
 * ``usually_helps``: how likely the next-strategy model finds the strategies
   of this kind for the check-in's text (the prior of what usually helps in
   ESConv's support conversations); 1/8 when there is no text;
-* ``stance_elsewhere``: the mean stance of this kind over the map's other
-  kinds of stress (preferences carry over: someone who wants listening about
-  work and family likely wants it about health too, whatever that line says);
+* ``leaning``: the probability that the person likes this kind of support,
+  whatever the stress, minus the probability that they dislike it, from the
+  map and their ratings of every kind of stress (preferences carry over:
+  someone who wants listening about work and family likely wants it about
+  health too, whatever that line says);
 * one indicator per kind, per (kind, emotion family) and per (kind, stress
   context): what the pair learns beyond the map.
 
@@ -50,23 +56,24 @@ from attunement.domain.support import (
     SupportMap,
 )
 from attunement.personalize.policy import SufficientStats, ThompsonPolicy
+from attunement.personalize.support_beliefs import KindEvidence, SupportBeliefs, read_beliefs
 
-SUPPORT_FEATURES_VERSION = "s2"
+SUPPORT_FEATURES_VERSION = "s3"
 SUPPORT_POLICY_VERSION = f"pair-lints-re-{SUPPORT_FEATURES_VERSION}"
 N_KINDS, N_FAMILIES, N_CONTEXTS = len(SUPPORT_KINDS), len(EMOTION_FAMILIES), len(STRESS_CONTEXTS)
 _KIND0 = 4
 _FAMILY0 = _KIND0 + N_KINDS
 _CONTEXT0 = _FAMILY0 + N_KINDS * N_FAMILIES
 N_SUPPORT_FEATURES = _CONTEXT0 + N_KINDS * N_CONTEXTS
-PRIOR_WEIGHTS = {"bias": 0.5, "stance": 0.25, "usually_helps": 0.4, "stance_elsewhere": 0.15}
+PRIOR_WEIGHTS = {"bias": 0.5, "stance": 0.25, "usually_helps": 0.4, "leaning": 0.15}
 # Indicator values: an indicator of value s has prior variance s^2 tau^2 (tau^2 of its block in
 # PAIR_VARIANCES), so these also set how readily the weights move per kind, (kind, family), (kind, context).
 KIND_SCALE, FAMILY_SCALE, CONTEXT_SCALE = 1.0, 0.5, 0.5
 EXPLORATION = 0.15
 """Share of the posterior's spread in each draw (see :class:`SupportChooser`)."""
-PAIR_VARIANCES = {"map": 0.003, "kind": 0.01, "family": 1e-5, "context": 0.005}
+PAIR_VARIANCES = {"map": 0.003, "kind": 0.001, "family": 1e-5, "context": 0.005}
 """How far a pair's weights may move from everyone's, per block of features: the map's four
-(bias, stance, usually helps, stance elsewhere), the kind, the (kind, emotion family) and the
+(bias, stance, usually helps, leaning), the kind, the (kind, emotion family) and the
 (kind, stress context) indicators. A person's likes and dislikes vary most from pair to pair;
 what helps with an emotion is much the same for everyone, so it is learned for everyone.
 They decide each pair's share of everyone's statistics, which deletion subtracts: change
@@ -77,7 +84,7 @@ def support_prior_mean() -> NDArray[np.float64]:
     """Starting weights: a kind the map says helps scores 0.25 above a neutral one, 0.25 below if not."""
     mean = np.zeros(N_SUPPORT_FEATURES)
     mean[0], mean[1], mean[2] = PRIOR_WEIGHTS["bias"], PRIOR_WEIGHTS["stance"], PRIOR_WEIGHTS["usually_helps"]
-    mean[3] = PRIOR_WEIGHTS["stance_elsewhere"]
+    mean[3] = PRIOR_WEIGHTS["leaning"]
     return mean
 
 
@@ -86,7 +93,7 @@ def support_pair_variance() -> NDArray[np.float64]:
 
     >>> tau2 = support_pair_variance()
     >>> float(tau2[0]), float(tau2[_KIND0]), float(tau2[_FAMILY0]), float(tau2[-1])
-    (0.003, 0.01, 1e-05, 0.005)
+    (0.003, 0.001, 1e-05, 0.005)
     """
     tau2 = np.empty(N_SUPPORT_FEATURES)
     tau2[:_KIND0], tau2[_KIND0:_FAMILY0] = PAIR_VARIANCES["map"], PAIR_VARIANCES["kind"]
@@ -95,16 +102,23 @@ def support_pair_variance() -> NDArray[np.float64]:
 
 
 def kind_leanings(
-    policy: ThompsonPolicy, pair: SufficientStats, population: SufficientStats
+    policy: ThompsonPolicy, pair: SufficientStats, population: SufficientStats, support_map: SupportMap
 ) -> dict[SupportKind, tuple[float, float]]:
-    """Per kind, the weight this pair's ratings put on it and the weight everyone's ratings put on it.
+    """Per kind, how much the policy favours it for this person and for someone it knows nothing about.
 
-    The difference is what the supported partner's own ratings taught the policy about that kind.
+    For the person: their weight on the kind plus their weight on the leaning times the leaning that
+    their map and ratings give the kind; for someone new, everyone's weights and the prior leaning.
+    The difference is what the person's map and ratings taught the policy about that kind.
     """
     pair_mean, _ = policy.person_posterior(pair, population)
     everyone = policy.population_mean(population)
+    mine = read_beliefs(support_map, kind_evidence(policy, pair, population)).leaning
+    anyone = read_beliefs(SupportMap()).leaning
     return {
-        kind: (float(pair_mean[_KIND0 + k]) * KIND_SCALE, float(everyone[_KIND0 + k]) * KIND_SCALE)
+        kind: (
+            float(pair_mean[_KIND0 + k] * KIND_SCALE + pair_mean[3] * mine[k]),
+            float(everyone[_KIND0 + k] * KIND_SCALE + everyone[3] * anyone[k]),
+        )
         for k, kind in enumerate(SUPPORT_KINDS)
     }
 
@@ -121,15 +135,37 @@ class SupportContext:
     """Per kind, the next-strategy model's probability of its strategies (empty without text)."""
 
 
-def support_features(context: SupportContext) -> NDArray[np.float64]:
-    """One feature row per support kind, in :data:`SUPPORT_KINDS` order."""
+def kind_evidence(policy: ThompsonPolicy, pair: SufficientStats, population: SufficientStats) -> KindEvidence:
+    """The pair's ratings per kind, as :mod:`~attunement.personalize.support_beliefs` reads them.
+
+    A kind's indicator is 1 exactly in the rows of its own ratings, so the pair's statistics hold,
+    per kind, the count (``A[i, i]``), the sum of the rewards (``b[i]``) and the sum of the
+    feature rows (``A[:, i]``), whose score under everyone's weights without the map's two
+    features is what a neutral kind would be expected to earn.
+    """
+    neutral = policy.population_mean(population).copy()
+    neutral[[1, 3]] = 0.0
+    columns = slice(_KIND0, _FAMILY0)
+    count = np.diag(pair.A)[columns] / KIND_SCALE**2
+    expected = neutral @ pair.A[:, columns] / KIND_SCALE
+    return KindEvidence(count=count, surprise=pair.b[columns] / KIND_SCALE - expected)
+
+
+def support_features(context: SupportContext, beliefs: SupportBeliefs | None = None) -> NDArray[np.float64]:
+    """One feature row per support kind, in :data:`SUPPORT_KINDS` order.
+
+    ``beliefs`` are what the map and the pair's ratings say (:func:`read_beliefs`); by default the
+    map's alone.
+    """
+    beliefs = beliefs or read_beliefs(context.support_map)
     phi = np.zeros((N_KINDS, N_SUPPORT_FEATURES))
     family, stress = EMOTION_FAMILIES.index(context.family), STRESS_CONTEXTS.index(context.stress)
+    fair = beliefs.fair(context.stress)
     for k, kind in enumerate(SUPPORT_KINDS):
         phi[k, 0] = 1.0
-        phi[k, 1] = context.support_map.stance(context.stress, kind)
+        phi[k, 1] = context.support_map.stance(context.stress, kind) * fair
         phi[k, 2] = context.usually_helps.get(kind, 1.0 / N_KINDS) if context.usually_helps else 1.0 / N_KINDS
-        phi[k, 3] = context.support_map.stance_elsewhere(context.stress, kind)
+        phi[k, 3] = beliefs.leaning[k]
         phi[k, _KIND0 + k] = KIND_SCALE
         phi[k, _FAMILY0 + k * N_FAMILIES + family] = FAMILY_SCALE
         phi[k, _CONTEXT0 + k * N_CONTEXTS + stress] = CONTEXT_SCALE
@@ -162,7 +198,9 @@ class SupportChooser:
     :class:`ThompsonPolicy`): a pair that rates often does not pull them
     towards its own tastes. Defaults were chosen with ``bench/partners.py``
     (150 couples, seeds 1-4) from pair variances 0.00001-0.05, noise
-    variance 0.01-0.2, exploration 0-1 and indicator scales 0-3.
+    variance 0.01-0.2, exploration 0-1 and indicator scales 0-3; the kind
+    block's variance was lowered to 0.001 when the leaning began to carry
+    the ratings (400 couples, seeds 0-3; see ``docs/benchmarks.md``).
     """
 
     def __init__(
@@ -192,7 +230,8 @@ class SupportChooser:
         allowed: Sequence[SupportKind] = SUPPORT_KINDS,
     ) -> SupportChoice:
         """Sample the kind of support to offer now, among ``allowed``."""
-        phi = support_features(context)
+        beliefs = read_beliefs(context.support_map, kind_evidence(self.policy, pair, population))
+        phi = support_features(context, beliefs)
         rows = [SUPPORT_KINDS.index(kind) for kind in allowed]
         decision = self.policy.decide(phi[rows], pair, population)
         k = rows[decision.index]
@@ -202,7 +241,9 @@ class SupportChooser:
             propensity=decision.propensity,
             features=phi[k],
             expected=float(decision.mean_scores[decision.index]),
-            reasons=_reasons(context, kind, pair, decision.person_mean, decision.population_mean, phi[k]),
+            reasons=_reasons(
+                context, beliefs, kind, pair, decision.person_mean, decision.population_mean, phi[k]
+            ),
         )
 
     def learn(
@@ -214,6 +255,7 @@ class SupportChooser:
 
 def _reasons(
     context: SupportContext,
+    beliefs: SupportBeliefs,
     kind: SupportKind,
     pair: SufficientStats,
     pair_mean: NDArray[np.float64],
@@ -229,6 +271,10 @@ def _reasons(
         reasons.append(
             f"their map says {kind.label.lower()} does not help with {stress}, but it has helped lately"
         )
+    elif context.stress in context.support_map.entries and beliefs.fair(context.stress) < 0.5:
+        reasons.append(f"the rest of their map and their ratings suggest its {stress} line may not fit them")
+    if stance <= 0 and beliefs.liked_share(kind) > 0.5:
+        reasons.append(f"their map and ratings suggest they like {kind.label.lower()} whatever the stress")
     learned = float((pair_mean - population_mean)[3:] @ phi[3:])
     if pair.n >= 3 and learned > 0.03:
         reasons.append("their ratings after earlier check-ins say it helped")

@@ -34,7 +34,7 @@ import secrets
 import uuid
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -73,6 +73,7 @@ from attunement.services.practice import PracticeService
 from attunement.services.text import TextService
 from attunement.store import partners as q
 from attunement.store import repositories as repo
+from attunement.store.crypto import Sealed
 from attunement.store.tables import (
     CheckinRow,
     InviteRow,
@@ -313,17 +314,10 @@ class PartnerService:
             return self._map(session, person.id, with_words=True)
 
     def _map(self, session: Session, person_id: str, *, with_words: bool) -> SupportMap:
-        entries = {}
-        for row in q.support_map_rows(session, person_id):
-            stress = StressContext(row.context)
-            words = self.practice.keyring.open(session, person_id, row.words) if with_words else None
-            entries[stress] = MapEntry(
-                stress,
-                frozenset(SupportKind(k) for k in row.helps),
-                frozenset(SupportKind(k) for k in row.not_helpful),
-                words,
-            )
-        return SupportMap(entries)
+        def open_words(words: Sealed | None) -> str | None:
+            return self.practice.keyring.open(session, person_id, words)
+
+        return stated_map(session, person_id, open_words if with_words else None)
 
     # check-ins ------------------------------------------------------------
 
@@ -746,3 +740,19 @@ def _kinds(values: Iterable[SupportKind | str]) -> set[SupportKind]:
 
 def _join(parts: Sequence[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def stated_map(
+    session: Session, person_id: str, open_words: Callable[[Sealed | None], str | None] | None = None
+) -> SupportMap:
+    """The person's support map as stored; their own words only when ``open_words`` decrypts them."""
+    entries = {}
+    for row in q.support_map_rows(session, person_id):
+        stress = StressContext(row.context)
+        entries[stress] = MapEntry(
+            stress,
+            frozenset(SupportKind(k) for k in row.helps),
+            frozenset(SupportKind(k) for k in row.not_helpful),
+            open_words(row.words) if open_words else None,
+        )
+    return SupportMap(entries)

@@ -1,6 +1,6 @@
 """What attunement collects and why (generated from the schema), and what it believes about a person:
 per-skill estimates with their uncertainty, the practice policy's leanings and the features it uses,
-and, for a supported partner, which kinds of support their ratings favour. A person can correct a
+and, for a supported partner, which kinds of support their map and ratings favour. A person can correct a
 skill estimate; :class:`~attunement.services.privacy.PrivacyService` resets what the suggestions
 learned from them (the category ``personalization``).
 
@@ -35,6 +35,7 @@ from attunement.personalize.policy import POLICY_VERSION
 from attunement.personalize.support import SUPPORT_POLICY_VERSION, SupportChooser, kind_leanings
 from attunement.services import audit
 from attunement.services.clock import aware, now
+from attunement.services.partners import stated_map
 from attunement.services.policy_state import SUPPORT_POPULATION_KEY, load_stats, pair_key
 from attunement.services.practice import PracticeService
 from attunement.store import partners as pairs
@@ -153,7 +154,7 @@ class Beliefs:
     leanings: tuple[Leaning, ...]
     """Features the practice policy uses, those this person's outcomes moved most first."""
     support: tuple[Leaning, ...]
-    """Kinds of support, as this person's ratings of their partner's support weigh them."""
+    """Kinds of support, as this person's support map and ratings of their partner's support weigh them."""
     support_ratings: int
 
 
@@ -212,7 +213,7 @@ class BeliefService:
             return (), 0
         mine = load_stats(session, pair_key(pair.id, person_id), self.support_policy, SUPPORT_POLICY_VERSION)
         everyone = load_stats(session, SUPPORT_POPULATION_KEY, self.support_policy, SUPPORT_POLICY_VERSION)
-        weights = kind_leanings(self.support_policy, mine, everyone)
+        weights = kind_leanings(self.support_policy, mine, everyone, stated_map(session, person_id))
         leanings = [Leaning(kind.value, kind.label, yours, all_) for kind, (yours, all_) in weights.items()]
         return tuple(sorted(leanings, key=lambda lean: -lean.yours)), mine.n
 

@@ -67,7 +67,7 @@ def what_we_collect() -> list[dict[str, Any]]:
 @router.get("/privacy/beliefs")
 def beliefs(caller: Reader, services: ServicesDep) -> dict[str, Any]:
     """What attunement believes about you: skill estimates with uncertainty, what your suggestions
-    lean towards (for you and for everyone), and the kinds of support your ratings favour."""
+    lean towards (for you and for everyone), and the kinds of support your map and ratings favour."""
     found = BeliefService(services.practice).beliefs(caller.handle)
     return {
         "skills": [
