@@ -74,7 +74,8 @@ EXPLORATION = 0.15
 PAIR_VARIANCES = {"map": 0.003, "kind": 0.001, "family": 1e-5, "context": 0.005}
 """How far a pair's weights may move from everyone's, per block of features: the map's four
 (bias, stance, usually helps, leaning), the kind, the (kind, emotion family) and the
-(kind, stress context) indicators. A person's likes and dislikes vary most from pair to pair;
+(kind, stress context) indicators. A person's likes and dislikes vary most from pair to pair,
+but the leaning already carries them, so the kind's own weight has little left to move;
 what helps with an emotion is much the same for everyone, so it is learned for everyone.
 They decide each pair's share of everyone's statistics, which deletion subtracts: change
 SUPPORT_POLICY_VERSION with them (and with the noise variance)."""
