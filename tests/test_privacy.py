@@ -20,6 +20,7 @@ from attunement import Coach
 from attunement.config import Settings
 from attunement.domain.consent import Purpose
 from attunement.domain.privacy import DataCategory
+from attunement.domain.support import StressContext
 from attunement.errors import CryptoError, InvalidInputError
 from attunement.personalize.policy import SufficientStats
 from attunement.services import PracticeService
@@ -274,6 +275,21 @@ def test_withdrawing_consent_stops_collection_and_says_what_was_kept(lived: Sess
         privacy.set_consent("sam", "selling", True)
 
 
+def test_a_map_line_the_rest_contradicts_is_shown_as_doubted(lived: Session) -> None:
+    beliefs = BeliefService(lived.practice)
+    assert beliefs.beliefs("sam").doubted_lines == ()  # one line, rated well: nothing to doubt
+    for context in ("work_study", "family", "health", "loss"):
+        lived.partners.set_support_map(
+            "sam", context, helps=["listening", "closeness"], not_helpful=["practical"]
+        )
+    lived.partners.set_support_map("sam", "everyday", helps=["practical", "information"])
+    found = beliefs.beliefs("sam")
+    assert found.doubted_lines == (StressContext.EVERYDAY,)
+    assert {lean.feature for lean in found.support[:2]} == {"listening", "closeness"}
+    assert found.support[-1].feature == "practical"
+    assert beliefs.beliefs("alex").doubted_lines == ()  # Alex's own map is empty; Sam's is not theirs
+
+
 def test_the_audit_log_shows_partner_reads_once_an_hour_and_only_to_the_owner(lived: Session) -> None:
     sentences = [e.sentence for e in lived.privacy.audit("sam")]
     assert "alex saw 1 of your shared check-ins." in sentences
@@ -386,6 +402,7 @@ def test_privacy_through_the_api(client: TestClient) -> None:
     assert {t["table"] for t in collected_api} == set(Base.metadata.tables)
     beliefs = client.get("/api/v1/privacy/beliefs").json()
     assert len(beliefs["skills"]) == 12 and beliefs["leanings"] and beliefs["outcomes"] == 0
+    assert beliefs["support"] == [] and beliefs["doubted_map_lines"] == []
     fixed = client.put("/api/v1/privacy/beliefs/skills/validation", json={"level": 4.5}, headers=csrf)
     assert fixed.json()["mean"] == 4.5
     off_scale = client.put("/api/v1/privacy/beliefs/skills/validation", json={"level": 9}, headers=csrf)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from attunement.domain.support import (
     STRESS_CONTEXTS,
@@ -18,9 +19,10 @@ from attunement.personalize.support import (
     SupportContext,
     kind_evidence,
     kind_leanings,
+    pair_beliefs,
     support_features,
 )
-from attunement.personalize.support_beliefs import CLASS_PRIOR, KindEvidence, read_beliefs
+from attunement.personalize.support_beliefs import CLASS_PRIOR, MISTAKEN_SHARE, KindEvidence, read_beliefs
 
 K, C = SupportKind, StressContext
 LISTENING, PRACTICAL = SUPPORT_KINDS.index(K.LISTENING), SUPPORT_KINDS.index(K.PRACTICAL)
@@ -61,11 +63,12 @@ def test_kinds_named_in_most_lines_are_liked_and_the_line_that_disagrees_is_like
     assert all(beliefs.fair(c) > 0.9 for c in STRESS_CONTEXTS if c != C.WORK)
 
 
-def test_a_lone_line_is_believed_as_far_as_the_prior_allows() -> None:
-    lone = SupportMap({C.WORK: MapEntry(C.WORK, frozenset({K.PRACTICAL}), frozenset({K.SPACE}))})
-    beliefs = read_beliefs(lone)
-    assert beliefs.fair(C.WORK) > 0.5
-    assert beliefs.liked_share(K.PRACTICAL) > CLASS_PRIOR[0] > beliefs.liked_share(K.SPACE)
+def test_a_lone_line_is_as_fair_as_the_prior_however_few_kinds_it_names() -> None:
+    for helps in ({K.PRACTICAL}, {K.PRACTICAL, K.LISTENING, K.SPACE}):
+        lone = SupportMap({C.WORK: MapEntry(C.WORK, frozenset(helps), frozenset({K.INFORMATION}))})
+        beliefs = read_beliefs(lone)
+        assert beliefs.fair(C.WORK) == pytest.approx(1 - MISTAKEN_SHARE)
+        assert beliefs.liked_share(K.PRACTICAL) > CLASS_PRIOR[0] > beliefs.liked_share(K.INFORMATION)
 
 
 def test_ratings_move_the_beliefs_and_the_trust_in_the_lines() -> None:
@@ -113,12 +116,12 @@ def test_what_the_person_sees_follows_their_map_and_ratings() -> None:
     chooser = SupportChooser(seed=0)
     policy = chooser.policy
     pair, population = policy.new_stats(), policy.new_stats()
-    seen = kind_leanings(policy, pair, population, steady_map())
+    seen = kind_leanings(policy, pair, population, pair_beliefs(policy, steady_map(), pair, population))
     assert seen[K.LISTENING][0] > seen[K.LISTENING][1] and seen[K.PRACTICAL][0] < seen[K.PRACTICAL][1]
     phi = support_features(SupportContext(C.WORK, EmotionFamily.SAD, SupportMap(), {}))
     space = SUPPORT_KINDS.index(K.SPACE)
     for _ in range(5):
         chooser.learn(pair, population, phi[space], 1.0)
-    rated = kind_leanings(policy, pair, population, SupportMap())
+    rated = kind_leanings(policy, pair, population, pair_beliefs(policy, SupportMap(), pair, population))
     gains = {kind: mine - anyone for kind, (mine, anyone) in rated.items()}
     assert max(gains, key=gains.__getitem__) is K.SPACE and gains[K.SPACE] > 0

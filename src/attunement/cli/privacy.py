@@ -93,6 +93,11 @@ def beliefs(person: PersonOption = None) -> None:
         out.print(f"\nWhat your support map and ratings taught ({found.support_ratings} ratings):")
         for leaning in found.support:
             out.print(f"  {leaning.label}: {leaning.yours:+.3f} (everyone: {leaning.everyone:+.3f})")
+        for line in found.doubted_lines:
+            out.print(
+                f"  Your map's line for {line.label.lower()} may not fit you: the rest of your map and "
+                f"your ratings say otherwise. Change it with: attune partner map --context {line.value}"
+            )
     out.print("\nForget all of it with: attune privacy reset")
 
 

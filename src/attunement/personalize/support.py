@@ -103,25 +103,32 @@ def support_pair_variance() -> NDArray[np.float64]:
 
 
 def kind_leanings(
-    policy: ThompsonPolicy, pair: SufficientStats, population: SufficientStats, support_map: SupportMap
+    policy: ThompsonPolicy, pair: SufficientStats, population: SufficientStats, beliefs: SupportBeliefs
 ) -> dict[SupportKind, tuple[float, float]]:
     """Per kind, how much the policy favours it for this person and for someone it knows nothing about.
 
-    For the person: their weight on the kind plus their weight on the leaning times the leaning that
-    their map and ratings give the kind; for someone new, everyone's weights and the prior leaning.
-    The difference is what the person's map and ratings taught the policy about that kind.
+    For the person: their weight on the kind plus their weight on the leaning times the leaning of
+    ``beliefs`` (what their map and ratings say, :func:`pair_beliefs`); for someone new, everyone's
+    weights and the prior leaning. The difference is what the person's map and ratings taught the
+    policy about that kind.
     """
     pair_mean, _ = policy.person_posterior(pair, population)
     everyone = policy.population_mean(population)
-    mine = read_beliefs(support_map, kind_evidence(policy, pair, population)).leaning
     anyone = read_beliefs(SupportMap()).leaning
     return {
         kind: (
-            float(pair_mean[_KIND0 + k] * KIND_SCALE + pair_mean[3] * mine[k]),
+            float(pair_mean[_KIND0 + k] * KIND_SCALE + pair_mean[3] * beliefs.leaning[k]),
             float(everyone[_KIND0 + k] * KIND_SCALE + everyone[3] * anyone[k]),
         )
         for k, kind in enumerate(SUPPORT_KINDS)
     }
+
+
+def pair_beliefs(
+    policy: ThompsonPolicy, support_map: SupportMap, pair: SufficientStats, population: SufficientStats
+) -> SupportBeliefs:
+    """What the supported partner's map and their ratings so far say (:func:`read_beliefs`)."""
+    return read_beliefs(support_map, kind_evidence(policy, pair, population))
 
 
 @dataclass(frozen=True)
@@ -201,7 +208,7 @@ class SupportChooser:
     (150 couples, seeds 1-4) from pair variances 0.00001-0.05, noise
     variance 0.01-0.2, exploration 0-1 and indicator scales 0-3; the kind
     block's variance was lowered to 0.001 when the leaning began to carry
-    the ratings (400 couples, seeds 0-3; see ``docs/benchmarks.md``).
+    the ratings (400 couples, seeds 0-4; see ``docs/benchmarks.md``).
     """
 
     def __init__(
@@ -231,7 +238,7 @@ class SupportChooser:
         allowed: Sequence[SupportKind] = SUPPORT_KINDS,
     ) -> SupportChoice:
         """Sample the kind of support to offer now, among ``allowed``."""
-        beliefs = read_beliefs(context.support_map, kind_evidence(self.policy, pair, population))
+        beliefs = pair_beliefs(self.policy, context.support_map, pair, population)
         phi = support_features(context, beliefs)
         rows = [SUPPORT_KINDS.index(kind) for kind in allowed]
         decision = self.policy.decide(phi[rows], pair, population)

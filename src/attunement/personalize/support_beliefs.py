@@ -35,7 +35,7 @@ Examples
 >>> round(beliefs.liked_share(K.LISTENING), 2), round(beliefs.liked_share(K.PRACTICAL), 2)
 (1.0, 0.0)
 >>> round(beliefs.fair(C.WORK), 2), round(beliefs.fair(C.EVERYDAY), 2)
-(1.0, 0.01)
+(1.0, 0.03)
 """
 
 from __future__ import annotations
@@ -58,8 +58,10 @@ FAIR_LINE = np.array(
         [0.02, 0.40, 0.58],  # disliked
     ]
 )
-MISTAKEN_LINE = np.array([0.25, 0.70, 0.05])
-"""What a mistaken line names, whatever the person's classes: helping, not named, not helping."""
+MISTAKEN_LINE = CLASS_PRIOR @ FAIR_LINE
+"""What a mistaken line names, whatever the person's classes: helping, not named, not helping, as
+often as a fair line does on average. So how many kinds a line names says nothing about whether it
+is mistaken (a line naming one kind is as fair as any); only which kinds, against the rest."""
 MISTAKEN_SHARE = 0.3
 """Prior probability that one line of a map is mistaken."""
 CLASS_EFFECT = np.array([0.15, 0.0, -0.15])

@@ -28,11 +28,12 @@ from attunement.domain.assessment import SCALE_MAX, SCALE_MIN
 from attunement.domain.consent import Purpose
 from attunement.domain.privacy import AuditAction, DataCategory
 from attunement.domain.skills import SKILLS, Skill
+from attunement.domain.support import StressContext
 from attunement.errors import InvalidInputError
 from attunement.personalize.explain import feature_label
 from attunement.personalize.features import FEATURE_NAMES
 from attunement.personalize.policy import POLICY_VERSION
-from attunement.personalize.support import SUPPORT_POLICY_VERSION, SupportChooser, kind_leanings
+from attunement.personalize.support import SUPPORT_POLICY_VERSION, SupportChooser, kind_leanings, pair_beliefs
 from attunement.services import audit
 from attunement.services.clock import aware, now
 from attunement.services.partners import stated_map
@@ -46,6 +47,8 @@ from attunement.store.tables import PERSONAL_TABLES, Base, SkillEstimateRow
 CORRECTION_SD = 0.5
 """How sure a self-correction is taken to be: later measurements move it, but not at once."""
 MIN_LEANING = 0.01
+DOUBTED_BELOW = 0.5
+"""A line of the support map is shown as doubted when its probability of being fair is below this."""
 SOURCES = {"assessment": "your assessment", "written": "your written practice", "you": "your correction"}
 
 
@@ -156,6 +159,8 @@ class Beliefs:
     support: tuple[Leaning, ...]
     """Kinds of support, as this person's support map and ratings of their partner's support weigh them."""
     support_ratings: int
+    doubted_lines: tuple[StressContext, ...] = ()
+    """Lines of their support map that the rest of it and their ratings suggest may not fit them."""
 
 
 class BeliefService:
@@ -184,7 +189,7 @@ class BeliefService:
                 ),
                 key=lambda lean: -abs(lean.learned),
             )
-            support, ratings = self._support(session, person.id)
+            support, ratings, doubted = self._support(session, person.id)
             return Beliefs(
                 skills=self._skills(session, person.id),
                 personalization=consents.get(Purpose.PERSONALIZATION.value, False),
@@ -192,6 +197,7 @@ class BeliefService:
                 leanings=tuple(leanings),
                 support=support,
                 support_ratings=ratings,
+                doubted_lines=doubted,
             )
 
     def _skills(self, session: Session, person_id: str) -> tuple[SkillBelief, ...]:
@@ -207,15 +213,19 @@ class BeliefService:
             out.append(SkillBelief(skill, estimates[skill].mean, estimates[skill].sd, source, since))
         return tuple(out)
 
-    def _support(self, session: Session, person_id: str) -> tuple[tuple[Leaning, ...], int]:
+    def _support(
+        self, session: Session, person_id: str
+    ) -> tuple[tuple[Leaning, ...], int, tuple[StressContext, ...]]:
         pair = pairs.active_pair(session, person_id)
         if pair is None:
-            return (), 0
+            return (), 0, ()
         mine = load_stats(session, pair_key(pair.id, person_id), self.support_policy, SUPPORT_POLICY_VERSION)
         everyone = load_stats(session, SUPPORT_POPULATION_KEY, self.support_policy, SUPPORT_POLICY_VERSION)
-        weights = kind_leanings(self.support_policy, mine, everyone, stated_map(session, person_id))
+        beliefs = pair_beliefs(self.support_policy, stated_map(session, person_id), mine, everyone)
+        weights = kind_leanings(self.support_policy, mine, everyone, beliefs)
         leanings = [Leaning(kind.value, kind.label, yours, all_) for kind, (yours, all_) in weights.items()]
-        return tuple(sorted(leanings, key=lambda lean: -lean.yours)), mine.n
+        doubted = tuple(c for c, fair in beliefs.line_fair.items() if fair < DOUBTED_BELOW)
+        return tuple(sorted(leanings, key=lambda lean: -lean.yours)), mine.n, doubted
 
     def correct_skill(
         self, handle: str, skill: Skill | str, level: float, *, at: datetime | None = None
