@@ -148,6 +148,10 @@ def model_key(model_dir: Path, adapter: Path | None) -> str:
     return f"{digest}-{weights_path.stat().st_size if weights_path.exists() else 0}"
 
 
+X86_MACHINES = frozenset({"x86_64", "amd64", "i386", "i686"})
+"""``platform.machine()`` names (lower case) of x86 CPUs."""
+
+
 def int8_saturates(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
     """Whether this CPU's int8 matrix products can saturate: an x86 CPU without VNNI.
 
@@ -158,7 +162,7 @@ def int8_saturates(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
     an x86 CPU, the safe answer is yes.
 
     >>> import tempfile
-    >>> x86 = platform.machine().lower() in {"x86_64", "amd64", "i386", "i686"}
+    >>> x86 = platform.machine().lower() in X86_MACHINES
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     info = Path(folder) / "cpuinfo"
     ...     _ = info.write_text("flags : fpu avx2 avx512f avx512_vnni")
@@ -168,7 +172,7 @@ def int8_saturates(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
     >>> (with_vnni, without) == ((False, True) if x86 else (False, False))
     True
     """
-    if platform.machine().lower() not in {"x86_64", "amd64", "i386", "i686"}:
+    if platform.machine().lower() not in X86_MACHINES:
         return False
     try:
         flags = next((line for line in cpuinfo.read_text().splitlines() if line.startswith("flags")), "")

@@ -56,7 +56,7 @@ from attunement.domain.support import (
     SupportMap,
 )
 from attunement.personalize.policy import SufficientStats, ThompsonPolicy
-from attunement.personalize.support_beliefs import KindEvidence, SupportBeliefs, read_beliefs
+from attunement.personalize.support_beliefs import PRIOR_LEANING, KindEvidence, SupportBeliefs, read_beliefs
 
 SUPPORT_FEATURES_VERSION = "s3"
 SUPPORT_POLICY_VERSION = f"pair-lints-re-{SUPPORT_FEATURES_VERSION}"
@@ -114,11 +114,10 @@ def kind_leanings(
     """
     pair_mean, _ = policy.person_posterior(pair, population)
     everyone = policy.population_mean(population)
-    anyone = read_beliefs(SupportMap()).leaning
     return {
         kind: (
             float(pair_mean[_KIND0 + k] * KIND_SCALE + pair_mean[3] * beliefs.leaning[k]),
-            float(everyone[_KIND0 + k] * KIND_SCALE + everyone[3] * anyone[k]),
+            float(everyone[_KIND0 + k] * KIND_SCALE + everyone[3] * PRIOR_LEANING),
         )
         for k, kind in enumerate(SUPPORT_KINDS)
     }
@@ -279,7 +278,7 @@ def _reasons(
         reasons.append(
             f"their map says {kind.label.lower()} does not help with {stress}, but it has helped lately"
         )
-    elif context.stress in context.support_map.entries and beliefs.fair(context.stress) < 0.5:
+    elif context.stress in beliefs.doubted():
         reasons.append(f"the rest of their map and their ratings suggest its {stress} line may not fit them")
     if stance <= 0 and beliefs.liked_share(kind) > 0.5:
         reasons.append(f"their map and ratings suggest they like {kind.label.lower()} whatever the stress")

@@ -34,8 +34,8 @@ Examples
 >>> beliefs = read_beliefs(SupportMap(lines))
 >>> round(beliefs.liked_share(K.LISTENING), 2), round(beliefs.liked_share(K.PRACTICAL), 2)
 (1.0, 0.0)
->>> round(beliefs.fair(C.WORK), 2), round(beliefs.fair(C.EVERYDAY), 2)
-(1.0, 0.03)
+>>> round(beliefs.fair(C.WORK), 2), round(beliefs.fair(C.EVERYDAY), 2), beliefs.doubted()
+(1.0, 0.03, (<StressContext.EVERYDAY: 'everyday'>,))
 """
 
 from __future__ import annotations
@@ -68,6 +68,10 @@ CLASS_EFFECT = np.array([0.15, 0.0, -0.15])
 """How much higher a rating (on the 0-1 reward scale) runs for a liked, neutral and disliked kind."""
 RATING_VARIANCE = 0.05
 """Variance of one rating around its expectation (a 1-5 rating with a spread of 0.9 stars)."""
+DOUBTED_BELOW = 0.5
+"""A line of the map is doubted when its probability of being fair is below this."""
+PRIOR_LEANING = float(CLASS_PRIOR[0] - CLASS_PRIOR[2])
+"""The leaning of every kind before any map or rating: P(liked) - P(disliked) of the prior."""
 _STANCE_COLUMN = {1: 0, 0: 1, -1: 2}
 
 
@@ -117,13 +121,17 @@ class SupportBeliefs:
         """The probability that the map's line for ``context`` is fair to the person (0 without one)."""
         return self.line_fair.get(context, 0.0)
 
+    def doubted(self) -> tuple[StressContext, ...]:
+        """The lines of the map that the rest of it and the ratings suggest may not fit the person."""
+        return tuple(c for c, fair in self.line_fair.items() if fair < DOUBTED_BELOW)
+
 
 def read_beliefs(support_map: SupportMap, evidence: KindEvidence | None = None) -> SupportBeliefs:
     """The posterior of the latent-class model given the map and, if any, the ratings.
 
     >>> beliefs = read_beliefs(SupportMap())  # no map, no ratings: the prior
-    >>> round(float(beliefs.leaning[0]), 2), dict(beliefs.line_fair)
-    (0.05, {})
+    >>> bool(np.allclose(beliefs.leaning, PRIOR_LEANING)), dict(beliefs.line_fair)
+    (True, {})
     """
     contexts = [c for c in STRESS_CONTEXTS if c in support_map.entries]
     stances = np.array(

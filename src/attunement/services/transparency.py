@@ -47,8 +47,6 @@ from attunement.store.tables import PERSONAL_TABLES, Base, SkillEstimateRow
 CORRECTION_SD = 0.5
 """How sure a self-correction is taken to be: later measurements move it, but not at once."""
 MIN_LEANING = 0.01
-DOUBTED_BELOW = 0.5
-"""A line of the support map is shown as doubted when its probability of being fair is below this."""
 SOURCES = {"assessment": "your assessment", "written": "your written practice", "you": "your correction"}
 
 
@@ -224,8 +222,7 @@ class BeliefService:
         beliefs = pair_beliefs(self.support_policy, stated_map(session, person_id), mine, everyone)
         weights = kind_leanings(self.support_policy, mine, everyone, beliefs)
         leanings = [Leaning(kind.value, kind.label, yours, all_) for kind, (yours, all_) in weights.items()]
-        doubted = tuple(c for c, fair in beliefs.line_fair.items() if fair < DOUBTED_BELOW)
-        return tuple(sorted(leanings, key=lambda lean: -lean.yours)), mine.n, doubted
+        return tuple(sorted(leanings, key=lambda lean: -lean.yours)), mine.n, beliefs.doubted()
 
     def correct_skill(
         self, handle: str, skill: Skill | str, level: float, *, at: datetime | None = None
