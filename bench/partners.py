@@ -34,8 +34,9 @@ Policies
 --------
 * **pair bandit**: attunement's :class:`SupportChooser` (tempered Thompson
   sampling per pair, prior from the map read as a whole with the pair's
-  ratings by :mod:`attunement.personalize.support_beliefs`, population
-  learning across couples);
+  ratings by :mod:`attunement.personalize.support_beliefs`, whose numbers
+  are fitted by EM to all the couples' stated maps, as the app fits them to
+  everyone's; population learning across couples);
 * **static map**: the kind the map rates best for the context (+1 helps, -1
   not), ties broken by the overall order listening, reassurance, reflection,
   ...; it never learns;
@@ -77,6 +78,7 @@ from attunement.domain.support import (
     SupportMap,
 )
 from attunement.personalize.support import EXPLORATION, SupportChooser, SupportContext
+from attunement.personalize.support_beliefs import fit_belief_model
 
 K = SupportKind
 FAMILY_BONUS = {
@@ -211,6 +213,7 @@ def run(
         else ["pair bandit", "static map", "random", "informed", "oracle"]
     )
     rewards = {name: np.zeros((couples, checkins)) for name in names}
+    model = fit_belief_model(pair.stated for pair in pairs)  # as the app fits it to everyone's maps
     chooser = SupportChooser(seed=seed, exploration=exploration)
     population = chooser.policy.new_stats()
     pair_stats = [chooser.policy.new_stats() for _ in range(couples)]
@@ -225,7 +228,7 @@ def run(
             def outcome(kind: int, i: int = i, t: int = t, u: NDArray[np.float64] = u) -> float:
                 return rating_reward(float(u[kind]), float(noise[i, t]))
 
-            context = SupportContext(stress, family, couple.stated, {})
+            context = SupportContext(stress, family, couple.stated, {}, model)
             began = time.perf_counter()
             choice = chooser.choose(context, pair_stats[i], population)
             decision_ms.append((time.perf_counter() - began) * 1000)
@@ -268,6 +271,7 @@ def run(
         "checkins": checkins,
         "wrong_share": wrong,
         "exploration": chooser.policy.exploration,
+        "belief_model": model.describe(),
         "policies": policies,
         "ratio_vs_static_map_11_30": round(policies["pair bandit"]["mean_reward_11_30"] / static, 3),
         "ratio_vs_static_map_1_10": round(
@@ -364,6 +368,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         early, late = figures["mean_reward_1_10"], figures["mean_reward_11_30"]
         split = ", ".join(f"{line} {lines[line][name]:.3f}" for line in lines)
         print(f"{name:>18}: check-ins 1-10 {early:.3f}, 11-30 {late:.3f} (where the map is {split})")
+    print(f"support maps read with the model {result['belief_model']}")
     print(
         f"ratio to the static map over 11-30: {result['ratio_vs_static_map_11_30']} (target {TARGET}; "
         f"informed reference {result['ratio_informed_vs_static_map_11_30']}, of whose gain the bandit "

@@ -12,12 +12,21 @@ import sqlalchemy as sa
 
 from attunement import Coach
 from attunement.config import Settings
+from attunement.domain.consent import Purpose
 from attunement.domain.privacy import DataCategory
-from attunement.domain.support import EmotionFamily, StressContext, SupportKind, Visibility
+from attunement.domain.support import (
+    EmotionFamily,
+    MapEntry,
+    StressContext,
+    SupportKind,
+    SupportMap,
+    Visibility,
+)
 from attunement.errors import InvalidInputError, NotFoundError
 from attunement.personalize import SufficientStats
+from attunement.personalize.support_beliefs import HAND_SET, BeliefModel, fit_belief_model
 from attunement.services import PracticeService
-from attunement.services.partners import PartnerService
+from attunement.services.partners import PartnerService, belief_model
 from attunement.services.policy_state import SUPPORT_POPULATION_KEY
 from attunement.services.privacy import PrivacyService
 from attunement.services.text import TextService
@@ -304,3 +313,28 @@ def test_deleting_a_partners_ratings_removes_exactly_their_share_of_everyones(
     assert left.n == cy_only.n == 3
     np.testing.assert_allclose(left.A, cy_only.A, atol=1e-9)
     np.testing.assert_allclose(left.b, cy_only.b, atol=1e-9)
+
+
+def test_maps_are_read_as_consenting_peoples_maps_teach_and_a_deleted_map_no_longer_counts(
+    partners: PartnerService,
+) -> None:
+    def fitted() -> BeliefModel:
+        with partners.practice.db.session() as session:
+            return belief_model(session)
+
+    assert fitted() is HAND_SET  # no maps yet: the hand-set numbers
+    line = MapEntry(StressContext.WORK, frozenset({SupportKind.LISTENING}), frozenset({SupportKind.SPACE}))
+    for handle in ("ana", "ben", "cy"):
+        partners.set_support_map(
+            handle, "work_study", helps=["listening"], not_helpful=["space"], words="mine"
+        )
+    three = fitted()
+    direct = fit_belief_model([SupportMap({StressContext.WORK: line})] * 3)
+    assert three.maps == 3 and np.allclose(three.fair_line, direct.fair_line, atol=1e-3)
+    privacy = PrivacyService(partners.practice)
+    privacy.set_consent("cy", Purpose.PERSONALIZATION, False)  # Cy's map no longer teaches anyone's
+    assert fitted().maps == 2
+    assert privacy.delete_category("ben", DataCategory.SUPPORT_MAP) == 1
+    assert fitted().maps == 1
+    privacy.delete("ana")
+    assert fitted() is HAND_SET

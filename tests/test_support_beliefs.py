@@ -22,7 +22,15 @@ from attunement.personalize.support import (
     pair_beliefs,
     support_features,
 )
-from attunement.personalize.support_beliefs import CLASS_PRIOR, MISTAKEN_SHARE, KindEvidence, read_beliefs
+from attunement.personalize.support_beliefs import (
+    CLASS_PRIOR,
+    HAND_SET,
+    MISTAKEN_SHARE,
+    BeliefModel,
+    KindEvidence,
+    fit_belief_model,
+    read_beliefs,
+)
 
 K, C = SupportKind, StressContext
 LISTENING, PRACTICAL = SUPPORT_KINDS.index(K.LISTENING), SUPPORT_KINDS.index(K.PRACTICAL)
@@ -125,3 +133,75 @@ def test_what_the_person_sees_follows_their_map_and_ratings() -> None:
     rated = kind_leanings(policy, pair, population, pair_beliefs(policy, SupportMap(), pair, population))
     gains = {kind: mine - anyone for kind, (mine, anyone) in rated.items()}
     assert max(gains, key=gains.__getitem__) is K.SPACE and gains[K.SPACE] > 0
+
+
+def maps_drawn_from(model: BeliefModel, n: int, seed: int = 0) -> list[SupportMap]:
+    """``n`` maps of six lines drawn from the latent-class model with ``model``'s numbers."""
+    rng, stances = np.random.default_rng(seed), (1, 0, -1)
+    maps = []
+    for _ in range(n):
+        classes = rng.choice(3, size=len(SUPPORT_KINDS), p=model.class_prior)
+        lines = {}
+        for context in STRESS_CONTEXTS:
+            mistaken = rng.random() < model.mistaken_share
+            said = [
+                stances[rng.choice(3, p=model.mistaken_line if mistaken else model.fair_line[y])]
+                for y in classes
+            ]
+            helps = frozenset(k for k, s in zip(SUPPORT_KINDS, said, strict=True) if s > 0)
+            lines[context] = MapEntry(
+                context, helps, frozenset(k for k, s in zip(SUPPORT_KINDS, said, strict=True) if s < 0)
+            )
+        maps.append(SupportMap(lines))
+    return maps
+
+
+# People here fill in their maps differently from the hand-set guess: fewer lines are mistaken, and
+# a mistaken line never says a kind does not help.
+THIS_INSTALL = BeliefModel(
+    class_prior=np.array([0.3, 0.5, 0.2]),
+    fair_line=np.array([[0.9, 0.1, 0.0], [0.05, 0.9, 0.05], [0.0, 0.3, 0.7]]),
+    mistaken_line=np.array([0.3, 0.7, 0.0]),
+    mistaken_share=0.15,
+)
+
+
+def test_the_fit_learns_how_people_here_fill_in_their_maps() -> None:
+    fitted = fit_belief_model(maps_drawn_from(THIS_INSTALL, 600))
+    assert fitted.maps == 600
+    assert np.allclose(fitted.class_prior, THIS_INSTALL.class_prior, atol=0.03)
+    assert np.allclose(fitted.fair_line, THIS_INSTALL.fair_line, atol=0.04)
+    assert abs(fitted.mistaken_share - THIS_INSTALL.mistaken_share) < 0.04
+    assert fitted.mistaken_line[2] < 0.02 < MISTAKEN_LINE_NOT_HELPING
+    assert fitted.describe().startswith("fitted to 600 maps: 28% of kinds liked")
+
+
+MISTAKEN_LINE_NOT_HELPING = float(HAND_SET.mistaken_line[2])
+
+
+def test_a_few_maps_barely_move_the_hand_set_numbers() -> None:
+    assert fit_belief_model([]) is HAND_SET
+    assert fit_belief_model([SupportMap()]) is HAND_SET  # a map without lines says nothing
+    few = fit_belief_model(maps_drawn_from(THIS_INSTALL, 3))
+    assert abs(few.mistaken_share - MISTAKEN_SHARE) < abs(few.mistaken_share - THIS_INSTALL.mistaken_share)
+    assert np.allclose(few.class_prior, CLASS_PRIOR, atol=0.05)
+
+
+def test_a_fit_started_from_an_earlier_one_lands_where_a_fresh_fit_does() -> None:
+    maps = maps_drawn_from(THIS_INSTALL, 300, seed=1)
+    fresh = fit_belief_model(maps)
+    resumed = fit_belief_model(maps, start=fit_belief_model(maps[:-20]))
+    assert np.allclose(resumed.fair_line, fresh.fair_line, atol=1e-3)
+    assert abs(resumed.mistaken_share - fresh.mistaken_share) < 1e-3
+
+
+def test_the_fitted_numbers_change_what_a_line_naming_an_unhelpful_kind_says() -> None:
+    # Read with the hand-set numbers a lone line keeps the prior's 0.7 whatever it names; where
+    # mistaken lines never name a kind as unhelpful, a line that does is almost surely fair.
+    lone = SupportMap({C.WORK: MapEntry(C.WORK, frozenset({K.LISTENING}), frozenset({K.SPACE}))})
+    fitted = fit_belief_model(maps_drawn_from(THIS_INSTALL, 400))
+    assert read_beliefs(lone).fair(C.WORK) == pytest.approx(1 - MISTAKEN_SHARE)
+    assert read_beliefs(lone, model=fitted).fair(C.WORK) > 0.9
+    assert read_beliefs(lone, model=fitted).prior_leaning == pytest.approx(
+        fitted.class_prior[0] - fitted.class_prior[2]
+    )

@@ -21,6 +21,11 @@ the pair's ratings so far:
 * one indicator per kind, per (kind, emotion family) and per (kind, stress
   context): what the pair learns beyond the map.
 
+The map is read with the numbers of :attr:`SupportContext.belief_model`:
+hand-set by default, or fitted to everyone's maps
+(:func:`~attunement.personalize.support_beliefs.fit_belief_model`, as the
+partner service does).
+
 The weights start from a documented prior (the map counts, the model a
 little) through the population posterior of :class:`ThompsonPolicy`, and
 each pair moves away from it with the supported partner's own ratings. So a
@@ -56,7 +61,13 @@ from attunement.domain.support import (
     SupportMap,
 )
 from attunement.personalize.policy import SufficientStats, ThompsonPolicy
-from attunement.personalize.support_beliefs import PRIOR_LEANING, KindEvidence, SupportBeliefs, read_beliefs
+from attunement.personalize.support_beliefs import (
+    HAND_SET,
+    BeliefModel,
+    KindEvidence,
+    SupportBeliefs,
+    read_beliefs,
+)
 
 SUPPORT_FEATURES_VERSION = "s3"
 SUPPORT_POLICY_VERSION = f"pair-lints-re-{SUPPORT_FEATURES_VERSION}"
@@ -109,7 +120,7 @@ def kind_leanings(
 
     For the person: their weight on the kind plus their weight on the leaning times the leaning of
     ``beliefs`` (what their map and ratings say, :func:`pair_beliefs`); for someone new, everyone's
-    weights and the prior leaning. The difference is what the person's map and ratings taught the
+    weights and the model's prior leaning. The difference is what the person's map and ratings taught the
     policy about that kind.
     """
     pair_mean, _ = policy.person_posterior(pair, population)
@@ -117,17 +128,22 @@ def kind_leanings(
     return {
         kind: (
             float(pair_mean[_KIND0 + k] * KIND_SCALE + pair_mean[3] * beliefs.leaning[k]),
-            float(everyone[_KIND0 + k] * KIND_SCALE + everyone[3] * PRIOR_LEANING),
+            float(everyone[_KIND0 + k] * KIND_SCALE + everyone[3] * beliefs.prior_leaning),
         )
         for k, kind in enumerate(SUPPORT_KINDS)
     }
 
 
 def pair_beliefs(
-    policy: ThompsonPolicy, support_map: SupportMap, pair: SufficientStats, population: SufficientStats
+    policy: ThompsonPolicy,
+    support_map: SupportMap,
+    pair: SufficientStats,
+    population: SufficientStats,
+    model: BeliefModel = HAND_SET,
 ) -> SupportBeliefs:
-    """What the supported partner's map and their ratings so far say (:func:`read_beliefs`)."""
-    return read_beliefs(support_map, kind_evidence(policy, pair, population))
+    """What the supported partner's map and their ratings so far say (:func:`read_beliefs`), read
+    with ``model``: by default the hand-set one; ``fit_belief_model`` fits one to everyone's maps."""
+    return read_beliefs(support_map, kind_evidence(policy, pair, population), model)
 
 
 @dataclass(frozen=True)
@@ -140,6 +156,8 @@ class SupportContext:
     """The supported partner's map."""
     usually_helps: Mapping[SupportKind, float]
     """Per kind, the next-strategy model's probability of its strategies (empty without text)."""
+    belief_model: BeliefModel = HAND_SET
+    """How maps are read: hand-set, or fitted to everyone's maps."""
 
 
 def kind_evidence(policy: ThompsonPolicy, pair: SufficientStats, population: SufficientStats) -> KindEvidence:
@@ -164,7 +182,7 @@ def support_features(context: SupportContext, beliefs: SupportBeliefs | None = N
     ``beliefs`` are what the map and the pair's ratings say (:func:`read_beliefs`); by default the
     map's alone.
     """
-    beliefs = beliefs or read_beliefs(context.support_map)
+    beliefs = beliefs or read_beliefs(context.support_map, model=context.belief_model)
     phi = np.zeros((N_KINDS, N_SUPPORT_FEATURES))
     family, stress = EMOTION_FAMILIES.index(context.family), STRESS_CONTEXTS.index(context.stress)
     fair = beliefs.fair(context.stress)
@@ -237,7 +255,7 @@ class SupportChooser:
         allowed: Sequence[SupportKind] = SUPPORT_KINDS,
     ) -> SupportChoice:
         """Sample the kind of support to offer now, among ``allowed``."""
-        beliefs = pair_beliefs(self.policy, context.support_map, pair, population)
+        beliefs = pair_beliefs(self.policy, context.support_map, pair, population, context.belief_model)
         phi = support_features(context, beliefs)
         rows = [SUPPORT_KINDS.index(kind) for kind in allowed]
         decision = self.policy.decide(phi[rows], pair, population)

@@ -19,10 +19,17 @@ The posterior is exact: for each of the 2^lines (at most 64) ways the lines can
 be fair or mistaken, the kinds are independent, so it sums over those. A line
 that names kinds the other lines and the ratings do not support comes out as
 likely mistaken, and a kind named as helping in most lines as likely liked,
-which one line's stance and a mean over the other lines cannot say. The
-numbers are a hand-set prior of a plausible person (about a quarter of the
-kinds liked, a fifth disliked, a third of lines mistaken); the pair bandit
-learns how much each belief is worth (``docs/partners.md``).
+which one line's stance and a mean over the other lines cannot say.
+
+The model's numbers (:class:`BeliefModel`) start from a hand-set prior of a
+plausible person (:data:`HAND_SET`: about a quarter of the kinds liked, a
+fifth disliked, a third of lines mistaken), and :func:`fit_belief_model`
+fits them by EM to everyone's maps, with the hand-set numbers counting as
+:data:`PRIOR_MAPS` maps. So a few maps read much as the hand-set model reads
+them, and many maps teach how people on this install actually fill theirs
+in: how often a line names a kind it should not, whether mistaken lines name
+kinds as unhelpful. The pair bandit learns how much each belief is worth
+(``docs/partners.md``).
 
 Examples
 --------
@@ -40,8 +47,8 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
@@ -71,8 +78,50 @@ RATING_VARIANCE = 0.05
 DOUBTED_BELOW = 0.5
 """A line of the map is doubted when its probability of being fair is below this."""
 PRIOR_LEANING = float(CLASS_PRIOR[0] - CLASS_PRIOR[2])
-"""The leaning of every kind before any map or rating: P(liked) - P(disliked) of the prior."""
+"""The leaning of every kind before any map or rating: P(liked) - P(disliked) of the hand-set prior."""
+PRIOR_MAPS = 20.0
+"""How many maps of six lines the hand-set numbers count as when the model is fitted to everyone's."""
 _STANCE_COLUMN = {1: 0, 0: 1, -1: 2}
+_MAPS_PER_STEP = 256
+
+
+@dataclass(frozen=True)
+class BeliefModel:
+    """The numbers of the latent-class model: hand-set (:data:`HAND_SET`) or fitted to everyone's maps.
+
+    ``class_prior`` is the share of kinds liked, neutral and disliked; ``fair_line`` (class, stance)
+    and ``mistaken_line`` (stance) what a fair and a mistaken line name, with stances in the order
+    helping, not named, not helping; ``mistaken_share`` the prior probability that a line is
+    mistaken; ``maps`` how many maps it was fitted to (0 for the hand-set numbers).
+    """
+
+    class_prior: NDArray[np.float64]
+    fair_line: NDArray[np.float64]
+    mistaken_line: NDArray[np.float64]
+    mistaken_share: float
+    maps: int = 0
+
+    @property
+    def prior_leaning(self) -> float:
+        """The leaning of every kind before any map or rating: P(liked) - P(disliked)."""
+        return float(self.class_prior[0] - self.class_prior[2])
+
+    def describe(self) -> str:
+        """One sentence on where the numbers come from.
+
+        >>> HAND_SET.describe()
+        'hand-set: 25% of kinds liked, 20% disliked, 30% of lines mistaken'
+        """
+        source = f"fitted to {self.maps:,} maps" if self.maps else "hand-set"
+        liked, disliked = self.class_prior[0], self.class_prior[2]
+        return (
+            f"{source}: {liked:.0%} of kinds liked, {disliked:.0%} disliked, "
+            f"{self.mistaken_share:.0%} of lines mistaken"
+        )
+
+
+HAND_SET = BeliefModel(CLASS_PRIOR, FAIR_LINE, MISTAKEN_LINE, MISTAKEN_SHARE)
+"""The hand-set model: how a map is read before anyone's maps are known."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +156,8 @@ class SupportBeliefs:
     liked: NDArray[np.float64]
     disliked: NDArray[np.float64]
     line_fair: Mapping[StressContext, float]
+    prior_leaning: float = field(default=PRIOR_LEANING)
+    """The leaning of every kind for someone without a map or ratings, under the same model."""
 
     @property
     def leaning(self) -> NDArray[np.float64]:
@@ -126,35 +177,156 @@ class SupportBeliefs:
         return tuple(c for c, fair in self.line_fair.items() if fair < DOUBTED_BELOW)
 
 
-def read_beliefs(support_map: SupportMap, evidence: KindEvidence | None = None) -> SupportBeliefs:
+def read_beliefs(
+    support_map: SupportMap, evidence: KindEvidence | None = None, model: BeliefModel = HAND_SET
+) -> SupportBeliefs:
     """The posterior of the latent-class model given the map and, if any, the ratings.
 
     >>> beliefs = read_beliefs(SupportMap())  # no map, no ratings: the prior
     >>> bool(np.allclose(beliefs.leaning, PRIOR_LEANING)), dict(beliefs.line_fair)
     (True, {})
     """
+    stances = _stances(support_map)
     contexts = [c for c in STRESS_CONTEXTS if c in support_map.entries]
-    stances = np.array(
+    ratings = evidence.log_likelihood() if evidence is not None else None
+    joint, per_kind, weight, fair = _posterior(stances, model, ratings)
+    classes = np.einsum("p,pyk->yk", weight, np.exp(joint - per_kind[:, None, :]))
+    line_fair = {c: float(weight[fair[:, i]].sum()) for i, c in enumerate(contexts)}
+    return SupportBeliefs(classes[0], classes[2], line_fair, model.prior_leaning)
+
+
+def fit_belief_model(
+    maps: Iterable[SupportMap],
+    *,
+    prior_maps: float = PRIOR_MAPS,
+    start: BeliefModel | None = None,
+    tolerance: float = 1e-4,
+    max_rounds: int = 200,
+) -> BeliefModel:
+    """Fit the model's numbers to everyone's maps by EM, starting from and shrunk towards :data:`HAND_SET`.
+
+    The hand-set numbers count as ``prior_maps`` maps of six lines (Dirichlet pseudo-counts), so
+    the fit is a posterior mode and a handful of maps barely moves it. Only which kinds each
+    line names is read, never a person's own words or ratings. Rounds start from ``start`` (a
+    fit to nearly the same maps takes a few rounds; by default the hand-set numbers) and stop
+    when no number moves by more than ``tolerance``.
+
+    >>> from attunement.domain.support import MapEntry, StressContext as C, SupportKind as K
+    >>> steady = SupportMap({c: MapEntry(c, frozenset({K.LISTENING, K.CLOSENESS}), frozenset({K.SPACE}))
+    ...                      for c in (C.WORK, C.FAMILY, C.HEALTH, C.LOSS)})
+    >>> fit_belief_model([]).describe()
+    'hand-set: 25% of kinds liked, 20% disliked, 30% of lines mistaken'
+    >>> fit_belief_model([steady] * 200).describe()  # everyone says the same, every time
+    'fitted to 200 maps: 25% of kinds liked, 13% disliked, 4% of lines mistaken'
+    """
+    groups: dict[int, list[NDArray[np.int_]]] = {}
+    for support_map in maps:
+        stances = _stances(support_map)
+        if len(stances):
+            groups.setdefault(len(stances), []).append(stances)
+    batches = [  # (map, line, kind), maps with the same number of lines, a few hundred at a time
+        np.stack(group[start : start + _MAPS_PER_STEP])
+        for group in groups.values()
+        for start in range(0, len(group), _MAPS_PER_STEP)
+    ]
+    n_maps = sum(len(batch) for batch in batches)
+    if not n_maps:
+        return HAND_SET
+    model = start or HAND_SET
+    cells = prior_maps * len(STRESS_CONTEXTS) * len(SUPPORT_KINDS)  # kind x line pairs the prior is worth
+    pseudo = (
+        prior_maps * len(SUPPORT_KINDS) * CLASS_PRIOR,
+        cells * (1 - MISTAKEN_SHARE) * CLASS_PRIOR[:, None] * FAIR_LINE,
+        cells * MISTAKEN_SHARE * MISTAKEN_LINE,
+        prior_maps * len(STRESS_CONTEXTS) * np.array([MISTAKEN_SHARE, 1 - MISTAKEN_SHARE]),
+    )
+    for _ in range(max_rounds):
+        counts = [p.copy() for p in pseudo]
+        for batch in batches:
+            for part, more in zip(counts, _expected_counts(batch, model), strict=True):
+                part += more
+        classes, fair, mistaken, share = counts
+        fitted = BeliefModel(
+            classes / classes.sum(),
+            fair / fair.sum(axis=1, keepdims=True),
+            mistaken / mistaken.sum(),
+            float(share[0] / share.sum()),
+            n_maps,
+        )
+        moved = max(
+            float(np.abs(fitted.class_prior - model.class_prior).max()),
+            float(np.abs(fitted.fair_line - model.fair_line).max()),
+            float(np.abs(fitted.mistaken_line - model.mistaken_line).max()),
+            abs(fitted.mistaken_share - model.mistaken_share),
+        )
+        model = fitted
+        if moved < tolerance:
+            break
+    return model
+
+
+def _stances(support_map: SupportMap) -> NDArray[np.int_]:
+    """(line, kind): the column of each line's stance on each kind (helping, not named, not helping)."""
+    contexts = [c for c in STRESS_CONTEXTS if c in support_map.entries]
+    return np.array(
         [[_STANCE_COLUMN[support_map.stance(c, kind)] for kind in SUPPORT_KINDS] for c in contexts], dtype=int
     ).reshape(len(contexts), len(SUPPORT_KINDS))
-    fair = _fair_patterns(len(contexts))  # (pattern, line)
+
+
+def _posterior(
+    stances: NDArray[np.int_], model: BeliefModel, ratings: NDArray[np.float64] | None = None
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+    """For one map: per pattern of fair lines, the log joint of (class, kind) and its sum over classes;
+    the patterns' posterior weights; and the patterns."""
+    fair = _fair_patterns(len(stances))  # (pattern, line)
     # (pattern, class, kind): log P(the lines' stances on the kind | class, which lines are fair)
     per_line = np.where(
         fair[:, None, :, None],
-        np.log(FAIR_LINE[:, stances])[None],  # (class, line, kind)
-        np.log(MISTAKEN_LINE[stances])[None, None],  # (line, kind)
+        np.log(model.fair_line[:, stances])[None],  # (class, line, kind)
+        np.log(model.mistaken_line[stances])[None, None],  # (line, kind)
     ).sum(axis=2)
-    joint = per_line + np.log(CLASS_PRIOR)[None, :, None]
-    if evidence is not None:
-        joint = joint + evidence.log_likelihood()[None]
+    joint = per_line + np.log(model.class_prior)[None, :, None]
+    if ratings is not None:
+        joint = joint + ratings[None]
     per_kind = np.logaddexp.reduce(joint, axis=1)  # (pattern, kind)
-    log_pattern = per_kind.sum(axis=1) + fair @ np.full(len(contexts), np.log(1 - MISTAKEN_SHARE))
-    log_pattern += (~fair) @ np.full(len(contexts), np.log(MISTAKEN_SHARE))
+    mistaken = (~fair).sum(axis=1)
+    log_pattern = per_kind.sum(axis=1) + mistaken * np.log(model.mistaken_share)
+    log_pattern += (len(stances) - mistaken) * np.log(1 - model.mistaken_share)
     weight = np.exp(log_pattern - log_pattern.max())
-    weight /= weight.sum()
-    classes = np.einsum("p,pyk->yk", weight, np.exp(joint - per_kind[:, None, :]))
-    line_fair = {c: float(weight[fair[:, i]].sum()) for i, c in enumerate(contexts)}
-    return SupportBeliefs(liked=classes[0], disliked=classes[2], line_fair=line_fair)
+    return joint, per_kind, weight / weight.sum(), fair
+
+
+def _expected_counts(
+    batch: NDArray[np.int_], model: BeliefModel
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """EM's E-step for maps with the same number of lines: expected counts of the classes, of the
+    stances of fair lines per class, of the stances of mistaken lines, and of mistaken and fair lines."""
+    n_maps, n_lines, _ = batch.shape
+    fair = _fair_patterns(n_lines).astype(float)  # (pattern, line)
+    onehot = np.eye(3)[batch]  # (map, line, kind, stance)
+    log_fair = np.einsum("ys,mlks->ymlk", np.log(model.fair_line), onehot)
+    log_mistaken = onehot @ np.log(model.mistaken_line)  # (map, line, kind)
+    # (pattern, map, class, kind): log P(stances on the kind, class | which lines are fair)
+    joint = np.einsum("pl,ymlk->pmyk", fair, log_fair - log_mistaken[None])
+    joint += log_mistaken.sum(axis=1)[None, :, None, :] + np.log(model.class_prior)[None, None, :, None]
+    per_kind = np.logaddexp.reduce(joint, axis=2)  # (pattern, map, kind)
+    mistaken = n_lines - fair.sum(axis=1)
+    log_pattern = (
+        per_kind.sum(axis=2)
+        + (mistaken * np.log(model.mistaken_share) + (n_lines - mistaken) * np.log(1 - model.mistaken_share))[
+            :, None
+        ]
+    )
+    weight = np.exp(log_pattern - log_pattern.max(axis=0))
+    weight /= weight.sum(axis=0)  # (pattern, map)
+    # (pattern, map, class, kind): the pattern's weight times the class's posterior under it
+    classes = weight[:, :, None, None] * np.exp(joint - per_kind[:, :, None, :])
+    fair_classes = np.einsum("pl,pmyk->mlyk", fair, classes)
+    fair_counts = np.einsum("mlyk,mlks->ys", fair_classes, onehot)
+    mistaken_lines = np.einsum("pl,pm->ml", 1 - fair, weight)
+    mistaken_counts = np.einsum("ml,mlks->s", mistaken_lines, onehot)
+    lines = np.array([float(mistaken @ weight.sum(axis=1)), float((n_lines - mistaken) @ weight.sum(axis=1))])
+    return classes.sum(axis=(0, 1, 3)), fair_counts, mistaken_counts, lines
 
 
 @cache

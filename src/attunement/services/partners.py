@@ -65,6 +65,7 @@ from attunement.personalize.support import (
     SupportChooser,
     SupportContext,
 )
+from attunement.personalize.support_beliefs import BeliefModel, fit_belief_model
 from attunement.services import audit
 from attunement.services.clock import aware as _aware
 from attunement.services.clock import now as _now
@@ -403,6 +404,7 @@ class PartnerService:
             family,
             self._map(session, supported_id, with_words=False),
             usually,
+            belief_model(session),
         )
         pair_stats, population = self._stats(session, pair, supported_id)
         choice = self.chooser.choose(context, pair_stats, population)
@@ -740,6 +742,40 @@ def _kinds(values: Iterable[SupportKind | str]) -> set[SupportKind]:
 
 def _join(parts: Sequence[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+_last_fit: tuple[str, BeliefModel] | None = None
+
+
+def belief_model(session: Session) -> BeliefModel:
+    """How support maps are read here: the model fitted to the maps of everyone who consents to
+    personalization, as they are stored now (``fit_belief_model`` of ``personalize.support_beliefs``).
+
+    Only which kinds each line names is read, never anyone's words. The last fit is kept with a
+    digest of the maps it was fitted to, and fitted again (from where it was) as soon as any of
+    them changes, is deleted or loses its owner's consent, so what is gone no longer counts.
+    """
+    global _last_fit
+    maps: defaultdict[str, list[tuple[str, list[str], list[str]]]] = defaultdict(list)
+    for person, context, helps, not_helpful in q.shared_support_map_kinds(
+        session, Purpose.PERSONALIZATION.value
+    ):
+        maps[person].append((context, sorted(helps), sorted(not_helpful)))
+    digest = hashlib.sha256(json.dumps(sorted(maps.values())).encode()).hexdigest()
+    last = _last_fit
+    if last is not None and last[0] == digest:
+        return last[1]
+    model = fit_belief_model(
+        (SupportMap({entry.context: entry for entry in map(_map_entry, lines)}) for lines in maps.values()),
+        start=last[1] if last is not None else None,
+    )
+    _last_fit = (digest, model)
+    return model
+
+
+def _map_entry(line: tuple[str, list[str], list[str]]) -> MapEntry:
+    context, helps, not_helpful = line
+    return MapEntry(StressContext(context), frozenset(_kinds(helps)), frozenset(_kinds(not_helpful)))
 
 
 def stated_map(

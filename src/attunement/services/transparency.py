@@ -36,7 +36,7 @@ from attunement.personalize.policy import POLICY_VERSION
 from attunement.personalize.support import SUPPORT_POLICY_VERSION, SupportChooser, kind_leanings, pair_beliefs
 from attunement.services import audit
 from attunement.services.clock import aware, now
-from attunement.services.partners import stated_map
+from attunement.services.partners import belief_model, stated_map
 from attunement.services.policy_state import SUPPORT_POPULATION_KEY, load_stats, pair_key
 from attunement.services.practice import PracticeService
 from attunement.store import partners as pairs
@@ -219,7 +219,8 @@ class BeliefService:
             return (), 0, ()
         mine = load_stats(session, pair_key(pair.id, person_id), self.support_policy, SUPPORT_POLICY_VERSION)
         everyone = load_stats(session, SUPPORT_POPULATION_KEY, self.support_policy, SUPPORT_POLICY_VERSION)
-        beliefs = pair_beliefs(self.support_policy, stated_map(session, person_id), mine, everyone)
+        supported = stated_map(session, person_id)
+        beliefs = pair_beliefs(self.support_policy, supported, mine, everyone, belief_model(session))
         weights = kind_leanings(self.support_policy, mine, everyone, beliefs)
         leanings = [Leaning(kind.value, kind.label, yours, all_) for kind, (yours, all_) in weights.items()]
         return tuple(sorted(leanings, key=lambda lean: -lean.yours)), mine.n, beliefs.doubted()

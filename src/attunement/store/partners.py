@@ -8,7 +8,14 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from attunement.store.tables import CheckinRow, InviteRow, PairRow, SupportMapRow, SupportSuggestionRow
+from attunement.store.tables import (
+    CheckinRow,
+    ConsentRow,
+    InviteRow,
+    PairRow,
+    SupportMapRow,
+    SupportSuggestionRow,
+)
 
 
 def invite_by_hash(session: Session, code_hash: str) -> InviteRow | None:
@@ -40,6 +47,23 @@ def active_pair(session: Session, person_id: str) -> PairRow | None:
 def support_map_rows(session: Session, person_id: str) -> Sequence[SupportMapRow]:
     """The lines of a person's support map."""
     return session.scalars(select(SupportMapRow).where(SupportMapRow.person_id == person_id)).all()
+
+
+def shared_support_map_kinds(session: Session, purpose: str) -> list[tuple[str, str, list[str], list[str]]]:
+    """Every line of the support maps of people whose latest decision on ``purpose`` is consent, as
+    (person, kind of stress, helps, not helpful); never their words."""
+    decisions = select(ConsentRow.person_id, ConsentRow.granted).where(ConsentRow.purpose == purpose)
+    consenting = dict(session.execute(decisions.order_by(ConsentRow.id)).all())
+    lines = select(
+        SupportMapRow.person_id, SupportMapRow.context, SupportMapRow.helps, SupportMapRow.not_helpful
+    )
+    return [
+        (person, context, helps, not_helpful)
+        for person, context, helps, not_helpful in session.execute(
+            lines.order_by(SupportMapRow.person_id, SupportMapRow.context)
+        )
+        if consenting.get(person, False)
+    ]
 
 
 def checkins(session: Session, person_id: str, since: datetime | None = None) -> Sequence[CheckinRow]:

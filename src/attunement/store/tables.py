@@ -406,7 +406,9 @@ class SupportMapRow(Base):
         UniqueConstraint("person_id", "context"),
         about(
             DataCategory.SUPPORT_MAP,
-            "So your partner's suggestions start from how you said you like to be supported.",
+            "So your partner's suggestions start from how you said you like to be supported. With your "
+            "consent to personalization, which kinds your lines name (never your words) also count in how "
+            "everyone's maps are read on this device.",
             {
                 "id": "The line's number.",
                 "person_id": "Whose map it is.",
