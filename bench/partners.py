@@ -368,7 +368,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         early, late = figures["mean_reward_1_10"], figures["mean_reward_11_30"]
         split = ", ".join(f"{line} {lines[line][name]:.3f}" for line in lines)
         print(f"{name:>18}: check-ins 1-10 {early:.3f}, 11-30 {late:.3f} (where the map is {split})")
-    print(f"support maps read with the model {result['belief_model']}")
+    print(f"support maps read as {result['belief_model']}")
     print(
         f"ratio to the static map over 11-30: {result['ratio_vs_static_map_11_30']} (target {TARGET}; "
         f"informed reference {result['ratio_informed_vs_static_map_11_30']}, of whose gain the bandit "

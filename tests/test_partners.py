@@ -255,6 +255,9 @@ def test_cli_two_partners(home: Path) -> None:
     suggestion_id = out.split("--rate ")[1].split()[0]
     code, out = attune_text("support", "-p", "ana", "--rate", suggestion_id, "5")
     assert code == 0 and "Thank you" in out
+    code, out = attune_text("privacy", "beliefs", "-p", "ana")
+    assert code == 0 and "What your support map and ratings taught (1 ratings)" in out, out
+    assert "How support maps are read here: fitted to 1 map (" in out
     code, out = attune_text("partner", "unlink", "-p", "ben", "--yes")
     assert code == 0 and "Unlinked" in out
     code, out = attune_text("support", "-p", "ben")

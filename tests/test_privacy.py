@@ -285,6 +285,7 @@ def test_a_map_line_the_rest_contradicts_is_shown_as_doubted(lived: Session) -> 
     lived.partners.set_support_map("sam", "everyday", helps=["practical", "information"])
     found = beliefs.beliefs("sam")
     assert found.doubted_lines == (StressContext.EVERYDAY,)
+    assert found.map_reading.startswith("fitted to 1 map (")  # Sam's is the only map with consent
     assert {lean.feature for lean in found.support[:2]} == {"listening", "closeness"}
     assert found.support[-1].feature == "practical"
     assert beliefs.beliefs("alex").doubted_lines == ()  # Alex's own map is empty; Sam's is not theirs
@@ -402,7 +403,7 @@ def test_privacy_through_the_api(client: TestClient) -> None:
     assert {t["table"] for t in collected_api} == set(Base.metadata.tables)
     beliefs = client.get("/api/v1/privacy/beliefs").json()
     assert len(beliefs["skills"]) == 12 and beliefs["leanings"] and beliefs["outcomes"] == 0
-    assert beliefs["support"] == [] and beliefs["doubted_map_lines"] == []
+    assert beliefs["support"] == [] and beliefs["doubted_map_lines"] == [] and beliefs["map_reading"] == ""
     fixed = client.put("/api/v1/privacy/beliefs/skills/validation", json={"level": 4.5}, headers=csrf)
     assert fixed.json()["mean"] == 4.5
     off_scale = client.put("/api/v1/privacy/beliefs/skills/validation", json={"level": 9}, headers=csrf)

@@ -173,7 +173,7 @@ def test_the_fit_learns_how_people_here_fill_in_their_maps() -> None:
     assert np.allclose(fitted.fair_line, THIS_INSTALL.fair_line, atol=0.04)
     assert abs(fitted.mistaken_share - THIS_INSTALL.mistaken_share) < 0.04
     assert fitted.mistaken_line[2] < 0.02 < MISTAKEN_LINE_NOT_HELPING
-    assert fitted.describe().startswith("fitted to 600 maps: 28% of kinds liked")
+    assert fitted.describe().startswith("fitted to 600 maps (28% of kinds liked")
 
 
 MISTAKEN_LINE_NOT_HELPING = float(HAND_SET.mistaken_line[2])

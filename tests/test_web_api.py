@@ -222,6 +222,9 @@ def test_partners_and_privacy_through_the_api(client: TestClient) -> None:
     [received] = client.get("/api/v1/support/received").json()
     rated = client.post(f"/api/v1/support/{received['id']}/rating", json={"rating": 5}, headers=ana)
     assert rated.json()["reward"] == 1.0
+    beliefs = client.get("/api/v1/privacy/beliefs").json()
+    assert beliefs["support"] and beliefs["map_reading"].startswith("fitted to 1 map (")  # ana's, by consent
+    assert "How support maps are read here: fitted to 1 map" in client.get("/privacy").text
     exported = client.get("/api/v1/privacy/export").json()
     assert exported["people"][0]["handle"] == "ana" and exported["checkins"][0]["text"] == "so tired and sad"
     assert (

@@ -196,6 +196,8 @@ def test_two_partners_link_check_in_and_rate_a_suggestion(server: str, browser: 
     ana.get_by_role("button", name="Rate").click()
     ana.wait_for_url("**/partner?saved=1")
     shot(ana, "10-partner-rated")
+    ana.goto(server + "/privacy")
+    assert ana.get_by_text("How support maps are read here: fitted to 1 map").is_visible()
     ben.get_by_role("button", name="Unlink").click()
     ben.wait_for_url("**/partner?saved=1")
     assert ben.get_by_role("button", name="Make an invite code").is_visible()

@@ -98,6 +98,7 @@ def beliefs(person: PersonOption = None) -> None:
                 f"  Your map's line for {line.label.lower()} may not fit you: the rest of your map and "
                 f"your ratings say otherwise. Change it with: attune partner map --context {line.value}"
             )
+        out.print(f"  How support maps are read here: {found.map_reading}.")
     out.print("\nForget all of it with: attune privacy reset")
 
 

@@ -110,13 +110,13 @@ class BeliefModel:
         """One sentence on where the numbers come from.
 
         >>> HAND_SET.describe()
-        'hand-set: 25% of kinds liked, 20% disliked, 30% of lines mistaken'
+        'hand-set (25% of kinds liked, 20% disliked, 30% of lines mistaken)'
         """
-        source = f"fitted to {self.maps:,} maps" if self.maps else "hand-set"
+        source = f"fitted to {self.maps:,} map{'s' * (self.maps != 1)}" if self.maps else "hand-set"
         liked, disliked = self.class_prior[0], self.class_prior[2]
         return (
-            f"{source}: {liked:.0%} of kinds liked, {disliked:.0%} disliked, "
-            f"{self.mistaken_share:.0%} of lines mistaken"
+            f"{source} ({liked:.0%} of kinds liked, {disliked:.0%} disliked, "
+            f"{self.mistaken_share:.0%} of lines mistaken)"
         )
 
 
@@ -215,9 +215,9 @@ def fit_belief_model(
     >>> steady = SupportMap({c: MapEntry(c, frozenset({K.LISTENING, K.CLOSENESS}), frozenset({K.SPACE}))
     ...                      for c in (C.WORK, C.FAMILY, C.HEALTH, C.LOSS)})
     >>> fit_belief_model([]).describe()
-    'hand-set: 25% of kinds liked, 20% disliked, 30% of lines mistaken'
+    'hand-set (25% of kinds liked, 20% disliked, 30% of lines mistaken)'
     >>> fit_belief_model([steady] * 200).describe()  # everyone says the same, every time
-    'fitted to 200 maps: 25% of kinds liked, 13% disliked, 4% of lines mistaken'
+    'fitted to 200 maps (25% of kinds liked, 13% disliked, 4% of lines mistaken)'
     """
     groups: dict[int, list[NDArray[np.int_]]] = {}
     for support_map in maps:

@@ -159,6 +159,9 @@ class Beliefs:
     support_ratings: int
     doubted_lines: tuple[StressContext, ...] = ()
     """Lines of their support map that the rest of it and their ratings suggest may not fit them."""
+    map_reading: str = ""
+    """How support maps are read here, when a partner supports them: hand-set, or fitted to how many
+    maps, with the shares it found (``BeliefModel.describe``)."""
 
 
 class BeliefService:
@@ -187,7 +190,7 @@ class BeliefService:
                 ),
                 key=lambda lean: -abs(lean.learned),
             )
-            support, ratings, doubted = self._support(session, person.id)
+            support, ratings, doubted, reading = self._support(session, person.id)
             return Beliefs(
                 skills=self._skills(session, person.id),
                 personalization=consents.get(Purpose.PERSONALIZATION.value, False),
@@ -196,6 +199,7 @@ class BeliefService:
                 support=support,
                 support_ratings=ratings,
                 doubted_lines=doubted,
+                map_reading=reading,
             )
 
     def _skills(self, session: Session, person_id: str) -> tuple[SkillBelief, ...]:
@@ -213,17 +217,19 @@ class BeliefService:
 
     def _support(
         self, session: Session, person_id: str
-    ) -> tuple[tuple[Leaning, ...], int, tuple[StressContext, ...]]:
+    ) -> tuple[tuple[Leaning, ...], int, tuple[StressContext, ...], str]:
         pair = pairs.active_pair(session, person_id)
         if pair is None:
-            return (), 0, ()
+            return (), 0, (), ""
         mine = load_stats(session, pair_key(pair.id, person_id), self.support_policy, SUPPORT_POLICY_VERSION)
         everyone = load_stats(session, SUPPORT_POPULATION_KEY, self.support_policy, SUPPORT_POLICY_VERSION)
         supported = stated_map(session, person_id)
-        beliefs = pair_beliefs(self.support_policy, supported, mine, everyone, belief_model(session))
+        model = belief_model(session)
+        beliefs = pair_beliefs(self.support_policy, supported, mine, everyone, model)
         weights = kind_leanings(self.support_policy, mine, everyone, beliefs)
         leanings = [Leaning(kind.value, kind.label, yours, all_) for kind, (yours, all_) in weights.items()]
-        return tuple(sorted(leanings, key=lambda lean: -lean.yours)), mine.n, beliefs.doubted()
+        ranked = tuple(sorted(leanings, key=lambda lean: -lean.yours))
+        return ranked, mine.n, beliefs.doubted(), model.describe()
 
     def correct_skill(
         self, handle: str, skill: Skill | str, level: float, *, at: datetime | None = None

@@ -87,6 +87,7 @@ def beliefs(caller: Reader, services: ServicesDep) -> dict[str, Any]:
         "support": [_leaning(lean) for lean in found.support],
         "support_ratings": found.support_ratings,
         "doubted_map_lines": [{"context": c.value, "label": c.label} for c in found.doubted_lines],
+        "map_reading": found.map_reading,
     }
 
 
