@@ -757,7 +757,7 @@ def belief_model(session: Session) -> BeliefModel:
     """
     global _last_fit
     maps: defaultdict[str, list[tuple[str, list[str], list[str]]]] = defaultdict(list)
-    for person, context, helps, not_helpful in q.shared_support_map_kinds(
+    for person, context, helps, not_helpful in q.consenting_support_map_kinds(
         session, Purpose.PERSONALIZATION.value
     ):
         maps[person].append((context, sorted(helps), sorted(not_helpful)))

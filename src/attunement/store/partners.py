@@ -49,7 +49,9 @@ def support_map_rows(session: Session, person_id: str) -> Sequence[SupportMapRow
     return session.scalars(select(SupportMapRow).where(SupportMapRow.person_id == person_id)).all()
 
 
-def shared_support_map_kinds(session: Session, purpose: str) -> list[tuple[str, str, list[str], list[str]]]:
+def consenting_support_map_kinds(
+    session: Session, purpose: str
+) -> list[tuple[str, str, list[str], list[str]]]:
     """Every line of the support maps of people whose latest decision on ``purpose`` is consent, as
     (person, kind of stress, helps, not helpful); never their words."""
     decisions = select(ConsentRow.person_id, ConsentRow.granted).where(ConsentRow.purpose == purpose)
