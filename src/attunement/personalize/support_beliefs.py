@@ -186,13 +186,12 @@ def read_beliefs(
     >>> bool(np.allclose(beliefs.leaning, PRIOR_LEANING)), dict(beliefs.line_fair)
     (True, {})
     """
-    stances = _stances(support_map)
-    contexts = [c for c in STRESS_CONTEXTS if c in support_map.entries]
+    contexts, stances = _lines(support_map)
     ratings = evidence.log_likelihood() if evidence is not None else None
-    joint, per_kind, weight, fair = _posterior(stances, model, ratings)
-    classes = np.einsum("p,pyk->yk", weight, np.exp(joint - per_kind[:, None, :]))
-    line_fair = {c: float(weight[fair[:, i]].sum()) for i, c in enumerate(contexts)}
-    return SupportBeliefs(classes[0], classes[2], line_fair, model.prior_leaning)
+    weight, classes, fair = _posterior(stances[None], model, ratings)  # a batch of one map
+    per_class = classes[:, 0].sum(axis=0)  # (class, kind)
+    line_fair = {c: float(weight[fair[:, i], 0].sum()) for i, c in enumerate(contexts)}
+    return SupportBeliefs(per_class[0], per_class[2], line_fair, model.prior_leaning)
 
 
 def fit_belief_model(
@@ -221,7 +220,7 @@ def fit_belief_model(
     """
     groups: dict[int, list[NDArray[np.int_]]] = {}
     for support_map in maps:
-        stances = _stances(support_map)
+        _, stances = _lines(support_map)
         if len(stances):
             groups.setdefault(len(stances), []).append(stances)
     batches = [  # (map, line, kind), maps with the same number of lines, a few hundred at a time
@@ -265,35 +264,46 @@ def fit_belief_model(
     return model
 
 
-def _stances(support_map: SupportMap) -> NDArray[np.int_]:
-    """(line, kind): the column of each line's stance on each kind (helping, not named, not helping)."""
+def _lines(support_map: SupportMap) -> tuple[list[StressContext], NDArray[np.int_]]:
+    """The map's kinds of stress, and (line, kind): the column of each line's stance on each kind
+    (helping, not named, not helping)."""
     contexts = [c for c in STRESS_CONTEXTS if c in support_map.entries]
-    return np.array(
+    stances = np.array(
         [[_STANCE_COLUMN[support_map.stance(c, kind)] for kind in SUPPORT_KINDS] for c in contexts], dtype=int
-    ).reshape(len(contexts), len(SUPPORT_KINDS))
+    )
+    return contexts, stances.reshape(len(contexts), len(SUPPORT_KINDS))
 
 
 def _posterior(
-    stances: NDArray[np.int_], model: BeliefModel, ratings: NDArray[np.float64] | None = None
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
-    """For one map: per pattern of fair lines, the log joint of (class, kind) and its sum over classes;
-    the patterns' posterior weights; and the patterns."""
-    fair = _fair_patterns(len(stances))  # (pattern, line)
-    # (pattern, class, kind): log P(the lines' stances on the kind | class, which lines are fair)
-    per_line = np.where(
-        fair[:, None, :, None],
-        np.log(model.fair_line[:, stances])[None],  # (class, line, kind)
-        np.log(model.mistaken_line[stances])[None, None],  # (line, kind)
-    ).sum(axis=2)
-    joint = per_line + np.log(model.class_prior)[None, :, None]
+    batch: NDArray[np.int_], model: BeliefModel, ratings: NDArray[np.float64] | None = None
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+    """The posterior for maps with the same number of lines, ``batch`` (map, line, kind) of stance
+    columns, and ``ratings`` (class, kind) log-likelihoods of one map's ratings.
+
+    Returns, per pattern of fair lines (rows of the third result, (pattern, line)), its posterior
+    weight (pattern, map) and the joint posterior of the pattern and each kind's class
+    (pattern, map, class, kind).
+    """
+    n_lines = batch.shape[1]
+    fair = _fair_patterns(n_lines)  # (pattern, line)
+    onehot = np.eye(3)[batch]  # (map, line, kind, stance)
+    log_fair = np.einsum("ys,mlks->ymlk", np.log(model.fair_line), onehot)
+    log_mistaken = onehot @ np.log(model.mistaken_line)  # (map, line, kind)
+    # (pattern, map, class, kind): log P(the lines' stances on the kind, its class | which lines are fair)
+    joint = np.einsum("pl,ymlk->pmyk", fair.astype(float), log_fair - log_mistaken[None])
+    joint += log_mistaken.sum(axis=1)[None, :, None, :] + np.log(model.class_prior)[None, None, :, None]
     if ratings is not None:
-        joint = joint + ratings[None]
-    per_kind = np.logaddexp.reduce(joint, axis=1)  # (pattern, kind)
+        joint += ratings[None, None]
+    per_kind = np.logaddexp.reduce(joint, axis=2)  # (pattern, map, kind)
     mistaken = (~fair).sum(axis=1)
-    log_pattern = per_kind.sum(axis=1) + mistaken * np.log(model.mistaken_share)
-    log_pattern += (len(stances) - mistaken) * np.log(1 - model.mistaken_share)
-    weight = np.exp(log_pattern - log_pattern.max())
-    return joint, per_kind, weight / weight.sum(), fair
+    log_prior = mistaken * np.log(model.mistaken_share) + (n_lines - mistaken) * np.log(
+        1 - model.mistaken_share
+    )
+    log_pattern = per_kind.sum(axis=2) + log_prior[:, None]
+    weight = np.exp(log_pattern - log_pattern.max(axis=0))
+    weight /= weight.sum(axis=0)
+    classes = weight[:, :, None, None] * np.exp(joint - per_kind[:, :, None, :])
+    return weight, classes, fair
 
 
 def _expected_counts(
@@ -301,31 +311,15 @@ def _expected_counts(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """EM's E-step for maps with the same number of lines: expected counts of the classes, of the
     stances of fair lines per class, of the stances of mistaken lines, and of mistaken and fair lines."""
-    n_maps, n_lines, _ = batch.shape
-    fair = _fair_patterns(n_lines).astype(float)  # (pattern, line)
+    weight, classes, fair_patterns = _posterior(batch, model)
+    fair = fair_patterns.astype(float)
     onehot = np.eye(3)[batch]  # (map, line, kind, stance)
-    log_fair = np.einsum("ys,mlks->ymlk", np.log(model.fair_line), onehot)
-    log_mistaken = onehot @ np.log(model.mistaken_line)  # (map, line, kind)
-    # (pattern, map, class, kind): log P(stances on the kind, class | which lines are fair)
-    joint = np.einsum("pl,ymlk->pmyk", fair, log_fair - log_mistaken[None])
-    joint += log_mistaken.sum(axis=1)[None, :, None, :] + np.log(model.class_prior)[None, None, :, None]
-    per_kind = np.logaddexp.reduce(joint, axis=2)  # (pattern, map, kind)
-    mistaken = n_lines - fair.sum(axis=1)
-    log_pattern = (
-        per_kind.sum(axis=2)
-        + (mistaken * np.log(model.mistaken_share) + (n_lines - mistaken) * np.log(1 - model.mistaken_share))[
-            :, None
-        ]
-    )
-    weight = np.exp(log_pattern - log_pattern.max(axis=0))
-    weight /= weight.sum(axis=0)  # (pattern, map)
-    # (pattern, map, class, kind): the pattern's weight times the class's posterior under it
-    classes = weight[:, :, None, None] * np.exp(joint - per_kind[:, :, None, :])
     fair_classes = np.einsum("pl,pmyk->mlyk", fair, classes)
     fair_counts = np.einsum("mlyk,mlks->ys", fair_classes, onehot)
     mistaken_lines = np.einsum("pl,pm->ml", 1 - fair, weight)
     mistaken_counts = np.einsum("ml,mlks->s", mistaken_lines, onehot)
-    lines = np.array([float(mistaken @ weight.sum(axis=1)), float((n_lines - mistaken) @ weight.sum(axis=1))])
+    mistaken = mistaken_lines.sum()
+    lines = np.array([mistaken, batch.shape[0] * batch.shape[1] - mistaken])
     return classes.sum(axis=(0, 1, 3)), fair_counts, mistaken_counts, lines
 
 

@@ -766,29 +766,27 @@ def belief_model(session: Session) -> BeliefModel:
     if last is not None and last[0] == digest:
         return last[1]
     model = fit_belief_model(
-        (SupportMap({entry.context: entry for entry in map(_map_entry, lines)}) for lines in maps.values()),
+        (
+            SupportMap({entry.context: entry for entry in (_entry(*line) for line in lines)})
+            for lines in maps.values()
+        ),
         start=last[1] if last is not None else None,
     )
     _last_fit = (digest, model)
     return model
 
 
-def _map_entry(line: tuple[str, list[str], list[str]]) -> MapEntry:
-    context, helps, not_helpful = line
-    return MapEntry(StressContext(context), frozenset(_kinds(helps)), frozenset(_kinds(not_helpful)))
+def _entry(context: str, helps: list[str], not_helpful: list[str], words: str | None = None) -> MapEntry:
+    """A line of a support map from its stored columns."""
+    return MapEntry(StressContext(context), frozenset(_kinds(helps)), frozenset(_kinds(not_helpful)), words)
 
 
 def stated_map(
     session: Session, person_id: str, open_words: Callable[[Sealed | None], str | None] | None = None
 ) -> SupportMap:
     """The person's support map as stored; their own words only when ``open_words`` decrypts them."""
-    entries = {}
-    for row in q.support_map_rows(session, person_id):
-        stress = StressContext(row.context)
-        entries[stress] = MapEntry(
-            stress,
-            frozenset(SupportKind(k) for k in row.helps),
-            frozenset(SupportKind(k) for k in row.not_helpful),
-            open_words(row.words) if open_words else None,
-        )
-    return SupportMap(entries)
+    lines = (
+        _entry(row.context, row.helps, row.not_helpful, open_words(row.words) if open_words else None)
+        for row in q.support_map_rows(session, person_id)
+    )
+    return SupportMap({line.context: line for line in lines})
